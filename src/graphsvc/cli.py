@@ -1,0 +1,169 @@
+"""The ``graphsvc`` command: serve, query.
+
+Exit codes: 0 success, 1 a failed check, 2 a usage error or input that does not load.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from graphsvc.config import Settings
+from graphsvc.errors import GraphsvcError, LoadError, ParameterError
+
+app = typer.Typer(
+    help="Publish a curated RDF knowledge graph as a SPARQL 1.1 endpoint.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_USAGE = 2
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+    typer.echo(f"graphsvc: error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _settings(**flags: Any) -> Settings:
+    """Settings from GRAPHSVC_* variables, overridden by the flags actually given."""
+    given = {k: v for k, v in flags.items() if v is not None and v != []}
+    try:
+        return Settings(**given)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+PathsArg = Annotated[
+    list[Path] | None,
+    typer.Argument(help="RDF files or folders to serve instead of the project's data."),
+]
+
+
+@app.command()
+def serve(
+    paths: PathsArg = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (0: any free port).")] = None,
+    engine: Annotated[str | None, typer.Option(help="oxigraph (default) or rdflib.")] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Keep the oxigraph store on disk here.")
+    ] = None,
+    union_default_graph: Annotated[
+        bool | None,
+        typer.Option(
+            "--union-default-graph/--no-union-default-graph",
+            help="Query the union of all graphs by default (on unless given).",
+        ),
+    ] = None,
+    validate: Annotated[
+        bool | None,
+        typer.Option("--validate/--no-validate", help="Refuse data that fails its shapes."),
+    ] = None,
+    query_timeout: Annotated[float | None, typer.Option(help="Seconds per query.")] = None,
+    max_rows: Annotated[int | None, typer.Option(help="Row cap; 0 for none.")] = None,
+    max_body_bytes: Annotated[int | None, typer.Option(help="Largest request body.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Query worker processes.")] = None,
+    base_iri: Annotated[str | None, typer.Option(help="Base IRI of the data.")] = None,
+    allow_service: Annotated[
+        list[str] | None, typer.Option(help="A SERVICE endpoint queries may call (repeatable).")
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
+) -> None:
+    """Serve the project's graph, or the given RDF files, over HTTP."""
+    import uvicorn
+
+    from graphsvc.web.app import create_app
+
+    logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    settings = _settings(
+        paths=paths,
+        host=host,
+        port=port,
+        engine=engine,
+        store_path=store,
+        union_default_graph=union_default_graph,
+        validate_on_load=validate,
+        query_timeout=query_timeout,
+        max_rows=max_rows,
+        max_body_bytes=max_body_bytes,
+        query_workers=workers,
+        base_iri=base_iri,
+        allowed_service_iris=allow_service,
+    )
+    try:
+        web_app = create_app(settings)
+    except GraphsvcError as exc:
+        raise _fail(exc.message) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    uvicorn.run(
+        web_app,
+        host=settings.host,
+        port=settings.port,
+        log_level=log_level.lower(),
+        timeout_graceful_shutdown=int(settings.query_timeout) + 1,
+    )
+
+
+@app.command()
+def query(
+    name_or_sparql: Annotated[
+        str, typer.Argument(help="A named query (see /queries) or SPARQL text.")
+    ],
+    param: Annotated[
+        list[str] | None, typer.Option("-p", "--param", help="key=value for a named query.")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", help="json, xml, csv, tsv, ttl, nt, jsonld, rdf")
+    ] = "csv",
+    engine: Annotated[str | None, typer.Option(help="oxigraph or rdflib.")] = None,
+    paths: PathsArg = None,
+) -> None:
+    """Run a named query (or a SPARQL query) against the project's data and print the results."""
+    from graphsvc.formats import resolve_format_name
+    from graphsvc.web.app import service_from_settings
+
+    settings = _settings(engine=engine, paths=paths)
+    try:
+        service = service_from_settings(settings)
+        given: dict[str, str] = {}
+        for item in param or []:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ParameterError(f"a parameter reads key=value, got {item!r}")
+            given[key] = value
+        if any(c in name_or_sparql for c in " {?"):
+            text, bindings, operation = (
+                name_or_sparql,
+                {},
+                service.prepare(name_or_sparql).operation,
+            )
+            if given:
+                raise ParameterError("parameters are for named queries only")
+        else:
+            named = service.catalog.get(name_or_sparql)
+            text, bindings, operation = named.text, named.bindings(given), named.operation
+        name = output_format
+        if operation.returns_graph:
+            name = {"json": "jsonld", "xml": "rdfxml", "csv": "ttl", "tsv": "ttl"}.get(name, name)
+        media_type = resolve_format_name(name)
+        if media_type is None:
+            raise ParameterError(f"unknown format {output_format!r}")
+        result = service.run_in_process(text, media_type, bindings=bindings)
+    except LoadError as exc:
+        raise _fail(exc.message) from None
+    except GraphsvcError as exc:
+        raise _fail(exc.message, 1 if not isinstance(exc, ParameterError) else EXIT_USAGE) from None
+    sys.stdout.buffer.write(result.body)
+    if result.truncated:
+        typer.echo(f"graphsvc: results truncated at {result.rows} rows", err=True)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,85 @@
+"""The Store protocol every engine implements, and the engine-neutral query results.
+
+Results use pyoxigraph's term classes whatever the engine, so serialisation is written once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeAlias
+
+import pyoxigraph as ox
+
+from graphsvc.load import SourceFile
+
+Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """A query and the dataset it runs on."""
+
+    text: str
+    union_default_graph: bool = True
+    default_graph_uris: Sequence[str] = ()
+    named_graph_uris: Sequence[str] = ()
+    bindings: Mapping[str, Term] = field(default_factory=dict)
+
+    @property
+    def has_protocol_dataset(self) -> bool:
+        return bool(self.default_graph_uris or self.named_graph_uris)
+
+
+@dataclass
+class SelectResult:
+    variables: list[str]
+    rows: Iterator[Sequence[Term | None]]
+
+
+@dataclass
+class AskResult:
+    value: bool
+
+
+@dataclass
+class GraphResult:
+    triples: Iterator[ox.Triple]
+
+
+QueryResult: TypeAlias = SelectResult | AskResult | GraphResult
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    name: str | None
+    """The graph IRI, or None for the default graph."""
+    triples: int
+
+
+class Store(Protocol):
+    """What graphsvc needs from a query engine."""
+
+    engine: str
+
+    def load(self, source: SourceFile) -> int:
+        """Add one file's quads; return how many were read. Raises RDFSyntaxError."""
+        ...
+
+    def query(self, request: QueryRequest) -> QueryResult:
+        """Evaluate a query. Raises QuerySyntaxError; never touches the network."""
+        ...
+
+    def graphs(self) -> list[GraphInfo]:
+        """The default graph and every named graph, with their triple counts."""
+        ...
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad, for dumps."""
+        ...
+
+    def __len__(self) -> int: ...
+
+    def prepare_for_worker(self) -> Store:
+        """The store a forked query worker should use (reopen what cannot cross a fork)."""
+        ...

@@ -1,0 +1,119 @@
+"""The default engine: a pyoxigraph Store, in memory or on disk."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from graphsvc.errors import LoadError, QuerySyntaxError
+from graphsvc.load import SourceFile, syntax_error
+from graphsvc.store.base import (
+    AskResult,
+    GraphInfo,
+    GraphResult,
+    QueryRequest,
+    QueryResult,
+    SelectResult,
+)
+
+_POSITION = re.compile(r"(?:at |line )(\d+)[:, ](?:column )?(\d+)")
+
+
+def query_syntax_error(exc: SyntaxError) -> QuerySyntaxError:
+    """Our error for an oxigraph query parse failure, with the line and column it names."""
+    message = str(exc)
+    found = _POSITION.search(message)
+    if found:
+        return QuerySyntaxError(message, int(found.group(1)), int(found.group(2)))
+    return QuerySyntaxError(message)
+
+
+class OxigraphStore:
+    engine = "oxigraph"
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._store = ox.Store(str(path)) if path is not None else ox.Store()
+
+    def load(self, source: SourceFile) -> int:
+        before = len(self._store)
+        try:
+            self._store.bulk_load(
+                path=source.path,
+                format=source.format,
+                base_iri=source.base_iri,
+                to_graph=source.graph if source.graph is not None else ox.DefaultGraph(),
+            )
+        except SyntaxError as exc:
+            raise syntax_error(exc, source.path) from None
+        except (OSError, ValueError) as exc:
+            raise LoadError(f"{source.path}: {exc}") from None
+        return len(self._store) - before
+
+    def query(self, request: QueryRequest) -> QueryResult:
+        kwargs: dict[str, object] = {}
+        if request.has_protocol_dataset:
+            kwargs["default_graph"] = [ox.NamedNode(iri) for iri in request.default_graph_uris]
+            kwargs["named_graphs"] = [ox.NamedNode(iri) for iri in request.named_graph_uris]
+        else:
+            kwargs["use_default_graph_as_union"] = request.union_default_graph
+        if request.bindings:
+            kwargs["substitutions"] = {
+                ox.Variable(name): term for name, term in request.bindings.items()
+            }
+        try:
+            result = self._store.query(request.text, **kwargs)  # type: ignore[arg-type]
+        except SyntaxError as exc:
+            raise query_syntax_error(exc) from None
+        if isinstance(result, ox.QuerySolutions):
+            variables = [v.value for v in result.variables]
+            return SelectResult(variables, (tuple(solution) for solution in result))
+        if isinstance(result, ox.QueryBoolean):
+            return AskResult(bool(result))
+        return GraphResult(iter(result))
+
+    def graphs(self) -> list[GraphInfo]:
+        # Counted by the engine itself: a Python loop over every quad would not scale.
+        named = self._store.query(
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+        )
+        counts: dict[str | None, int] = {}
+        assert isinstance(named, ox.QuerySolutions)
+        for graph, count in named:
+            if isinstance(graph, ox.NamedNode) and isinstance(count, ox.Literal):
+                counts[graph.value] = int(count.value)
+        for graph in self._store.named_graphs():
+            if isinstance(graph, ox.NamedNode):
+                counts.setdefault(graph.value, 0)
+        default = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert isinstance(default, ox.QuerySolutions)
+        for (count,) in default:
+            assert isinstance(count, ox.Literal)
+            counts[None] = int(count.value)
+        return [GraphInfo(None, counts.get(None, 0))] + [
+            GraphInfo(name, counts[name]) for name in sorted(n for n in counts if n is not None)
+        ]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return iter(self._store)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def prepare_for_worker(self) -> OxigraphStore:
+        if self.path is None:
+            # An in-memory store is inherited by the forked worker, copy-on-write.
+            return self
+        # A RocksDB handle must not cross a fork: the worker opens its own, read-only.
+        worker = OxigraphStore.__new__(OxigraphStore)
+        worker.path = self.path
+        worker._store = ox.Store.read_only(str(self.path))
+        return worker
+
+    def flush(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+            self._store.optimize()

@@ -1,0 +1,1 @@
+"""The web layer: FastAPI routes over the graph service."""

@@ -1,0 +1,31 @@
+"""Request-scoped access to what the app holds, read from ``app.state``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.templating import Jinja2Templates
+
+from graphsvc.config import Settings
+from graphsvc.service import GraphService
+
+
+def get_service(request: Request) -> GraphService:
+    service: GraphService = request.app.state.service
+    return service
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_templates(request: Request) -> Jinja2Templates:
+    templates: Jinja2Templates = request.app.state.templates
+    return templates
+
+
+ServiceDep = Annotated[GraphService, Depends(get_service)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]

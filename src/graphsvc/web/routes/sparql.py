@@ -1,0 +1,211 @@
+"""The SPARQL 1.1 Protocol endpoint at ``/sparql``.
+
+GET with ``query``; POST form-encoded; POST ``application/sparql-query``. ``default-graph-uri`` and
+``named-graph-uri`` select the dataset. ``format`` overrides Accept (for links). A bare GET answers
+the service description. Updates are parsed and refused: this endpoint is read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from graphsvc.errors import NotAcceptable, ParameterError, UnsupportedMediaType
+from graphsvc.formats import (
+    ALIASES,
+    GRAPH_ALIASES,
+    GRAPH_TYPES,
+    RESULT_TYPES,
+    negotiate,
+    resolve_format_name,
+)
+from graphsvc.serialize import GRAPH_SERIALISERS, Serialised
+from graphsvc.service import GraphService
+from graphsvc.sparql import Operation, refuse_update
+from graphsvc.web.body import decode_utf8, media_type_of, parse_form, read_body
+from graphsvc.web.deps import ServiceDep, SettingsDep, TemplatesDep
+from graphsvc.web.routes import description
+
+router = APIRouter(tags=["SPARQL"])
+
+QUERY_CONTENT_TYPES = [
+    "application/sparql-query",
+    "application/x-www-form-urlencoded",
+    "application/sparql-update",
+]
+PROTOCOL_PARAMS = {"query", "update", "default-graph-uri", "named-graph-uri", "format"}
+SINGLE_PARAMS = ("query", "update", "format")
+GRAPH_RESULT_TYPES = [t for t in GRAPH_TYPES if t in GRAPH_SERIALISERS]
+
+
+def _text_type(media_type: str) -> str:
+    if media_type.startswith("text/") or media_type.endswith("+xml") or "json" in media_type:
+        return f"{media_type}; charset=utf-8"
+    return media_type
+
+
+def choose_media_type(operation: Operation, accept: str | None, format_param: str | None) -> str:
+    """The response type for a query: the `format` parameter if given, else by Accept."""
+    graph = operation.returns_graph
+    offered = GRAPH_RESULT_TYPES if graph else RESULT_TYPES
+    if format_param:
+        name = format_param.strip().lower()
+        # The same short names mean different things for graphs and for solutions.
+        if graph and name in ("xml", "json", "n3"):
+            name = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}[name]
+        resolved = resolve_format_name(name)
+        if graph and resolved in GRAPH_ALIASES:
+            resolved = GRAPH_ALIASES[resolved]
+        if resolved not in offered:
+            raise NotAcceptable(
+                f"format {format_param!r} is not available for {operation.value} queries; "
+                f"use one of: {', '.join(offered)}",
+                offered,
+            )
+        return resolved
+    chosen = negotiate(accept, offered, GRAPH_ALIASES if graph else ALIASES)
+    if chosen is None and operation is Operation.UNKNOWN:
+        # Not a recognisable query: the engine's syntax error is the useful answer, not a 406.
+        return offered[0]
+    if chosen is None:
+        raise NotAcceptable(
+            f"none of the types in Accept ({accept}) is available for {operation.value} "
+            f"queries; supported: {', '.join(offered)}",
+            offered,
+        )
+    return chosen
+
+
+def query_response(result: Serialised) -> Response:
+    headers = {"Vary": "Accept"}
+    if result.truncated:
+        headers["X-Result-Truncated"] = "true"
+        headers["X-Result-Max-Rows"] = str(result.rows)
+    return Response(result.body, media_type=_text_type(result.media_type), headers=headers)
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name, [])
+    if len(values) > 1:
+        raise ParameterError(f"the parameter '{name}' is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+async def _protocol_params(request: Request, limit: int) -> dict[str, list[str]]:
+    """Collect the protocol parameters of a request from its URL and body."""
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    if request.method != "POST":
+        return params
+    content_type = media_type_of(request)
+    body = await read_body(request, limit)
+    if content_type == "application/x-www-form-urlencoded":
+        for key, value in parse_form(body):
+            params.setdefault(key, []).append(value)
+    elif content_type in ("application/sparql-query", "application/sparql-update"):
+        key = "query" if content_type == "application/sparql-query" else "update"
+        if key in params or ("query" in params and key == "update"):
+            raise ParameterError(
+                f"the {key} is both in the URL and in the body; send it in one place"
+            )
+        text = decode_utf8(body, f"the {key} body")
+        if not text.strip():
+            raise ParameterError(f"the {key} body is empty")
+        params[key] = [text]
+    else:
+        raise UnsupportedMediaType(
+            f"POST /sparql needs a Content-Type of {', '.join(QUERY_CONTENT_TYPES)}; "
+            f"got {content_type or 'none'}",
+            QUERY_CONTENT_TYPES,
+        )
+    return params
+
+
+async def _handle(
+    request: Request,
+    service: GraphService,
+    max_body: int,
+    templates: TemplatesDep,
+    endpoint: str,
+) -> Response:
+    params = await _protocol_params(request, max_body)
+    query = _single(params, "query")
+    update = _single(params, "update")
+    format_param = _single(params, "format")
+    if query is not None and update is not None:
+        raise ParameterError("give either 'query' or 'update', not both")
+    if update is not None:
+        if not update.strip():
+            raise ParameterError("the update is empty")
+        refuse_update(update)
+    if query is None:
+        if request.method == "GET" and not (set(params) & {"default-graph-uri", "named-graph-uri"}):
+            return description.service_description(request, service, templates, endpoint)
+        raise ParameterError("missing the 'query' parameter")
+    if not query.strip():
+        raise ParameterError("the 'query' parameter is empty")
+    classified = service.prepare(query)
+    media_type = choose_media_type(
+        classified.operation, request.headers.get("accept"), format_param
+    )
+    result = await service.run(
+        query,
+        media_type,
+        default_graph_uris=_iris(params.get("default-graph-uri", []), "default-graph-uri"),
+        named_graph_uris=_iris(params.get("named-graph-uri", []), "named-graph-uri"),
+        classified=classified,
+    )
+    return query_response(result)
+
+
+def _iris(values: Sequence[str], name: str) -> list[str]:
+    for value in values:
+        if not value or any(c in value for c in ' <>"{}|\\^`') or ":" not in value:
+            raise ParameterError(f"{name} must be an absolute IRI, got {value!r}")
+    return list(values)
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL 1.1 query (GET), or the service description when no query is given",
+    response_class=Response,
+)
+async def sparql_get(
+    request: Request, service: ServiceDep, settings: SettingsDep, templates: TemplatesDep
+) -> Response:
+    return await _handle(
+        request, service, settings.max_body_bytes, templates, str(request.url_for("sparql_get"))
+    )
+
+
+@router.post(
+    "/sparql",
+    summary="SPARQL 1.1 query by POST (form-encoded or application/sparql-query)",
+    response_class=Response,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/sparql-query": {"schema": {"type": "string"}},
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string"}},
+                        },
+                    }
+                },
+            }
+        }
+    },
+)
+async def sparql_post(
+    request: Request, service: ServiceDep, settings: SettingsDep, templates: TemplatesDep
+) -> Response:
+    return await _handle(
+        request, service, settings.max_body_bytes, templates, str(request.url_for("sparql_get"))
+    )
