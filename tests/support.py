@@ -92,6 +92,7 @@ def small_settings(**overrides: object) -> Settings:
     """Settings that serve the small fixture dataset (paths given: triples in the default graph)."""
     values: dict[str, object] = {
         "paths": [FIXTURES / "small"],
+        "queries_dir": FIXTURES / "queries",
         "query_workers": 3,
         "query_timeout": 5.0,
     }

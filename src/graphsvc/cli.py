@@ -70,6 +70,9 @@ def serve(
     max_body_bytes: Annotated[int | None, typer.Option(help="Largest request body.")] = None,
     workers: Annotated[int | None, typer.Option(help="Query worker processes.")] = None,
     base_iri: Annotated[str | None, typer.Option(help="Base IRI of the data.")] = None,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", help="Folder of named queries (*.rq).")
+    ] = None,
     allow_service: Annotated[
         list[str] | None, typer.Option(help="A SERVICE endpoint queries may call (repeatable).")
     ] = None,
@@ -94,6 +97,7 @@ def serve(
         max_body_bytes=max_body_bytes,
         query_workers=workers,
         base_iri=base_iri,
+        queries_dir=queries,
         allowed_service_iris=allow_service,
     )
     try:
@@ -123,13 +127,16 @@ def query(
         str, typer.Option("--format", "-f", help="json, xml, csv, tsv, ttl, nt, jsonld, rdf")
     ] = "csv",
     engine: Annotated[str | None, typer.Option(help="oxigraph or rdflib.")] = None,
+    queries: Annotated[
+        Path | None, typer.Option("--queries", help="Folder of named queries (*.rq).")
+    ] = None,
     paths: PathsArg = None,
 ) -> None:
     """Run a named query (or a SPARQL query) against the project's data and print the results."""
     from graphsvc.formats import resolve_format_name
     from graphsvc.web.app import service_from_settings
 
-    settings = _settings(engine=engine, paths=paths)
+    settings = _settings(engine=engine, paths=paths, queries_dir=queries)
     try:
         service = service_from_settings(settings)
         given: dict[str, str] = {}

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         default_factory=list,
         description="RDF files or folders to serve. Empty: the project's ontology/ and data/.",
     )
+    queries_dir: Path | None = Field(
+        None, description="Folder of named queries (*.rq). None: the project's queries/."
+    )
     base_iri: str = Field(DEFAULT_BASE_IRI, description="Base IRI of the data and graph names.")
     engine: Engine = Field("oxigraph", description="Query engine: oxigraph or rdflib.")
     store_path: Path | None = Field(
@@ -79,6 +82,12 @@ class Settings(BaseSettings):
             return list(self.paths)
         root = project_root()
         return [root / "ontology", root / "data"]
+
+    def resolved_queries_dir(self) -> Path | None:
+        """The named queries to serve: the given folder, or the project's when serving it."""
+        if self.queries_dir is not None:
+            return self.queries_dir
+        return project_root() / "queries" if self.serves_project_data else None
 
     @property
     def serves_project_data(self) -> bool:

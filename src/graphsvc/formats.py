@@ -135,7 +135,8 @@ def parse_accept(header: str | None) -> list[MediaRange]:
             elif key:
                 params.append((key, value))
         ranges.append(MediaRange(main, sub, q, tuple(params)))
-    return ranges
+    # A header with nothing usable in it is treated like no header at all.
+    return ranges or [MediaRange("*", "*", 1.0, ())]
 
 
 def _quality(ranges: list[MediaRange], media_type: str) -> tuple[float, int]:

@@ -9,6 +9,9 @@ A header looks like::
 A parameter is the query variable of the same name. Its value is turned into an RDF term of the
 declared type and bound by the engine (pyoxigraph substitutions, rdflib initBindings); it is never
 pasted into the query text, so a parameter cannot inject SPARQL.
+
+Parameters are for SELECT queries, and each parameter variable must be in the SELECT projection:
+pyoxigraph substitutes only projected variables. The answer then also shows what was asked.
 """
 
 from __future__ import annotations
@@ -131,12 +134,21 @@ def parse_named_query(path: Path) -> NamedQuery:
     name = path.stem
     if not _NAME.match(name):
         raise LoadError(f"{path}: query names use lower-case letters, digits, '-' and '_'")
+    classified = classify(text)
+    if params:
+        projected = set(classified.projection)
+        for param in params:
+            if classified.operation is not Operation.SELECT or param.name not in projected:
+                raise LoadError(
+                    f"{path}: parameter {param.name} must be a variable in the SELECT projection "
+                    f"(SELECT ?{param.name} ...), so the engine can bind it"
+                )
     return NamedQuery(
         name=name,
         title=headers.get("title", name),
         description=headers.get("description", ""),
         text=text,
-        operation=classify(text).operation,
+        operation=classified.operation,
         params=tuple(params),
     )
 

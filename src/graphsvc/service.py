@@ -78,9 +78,9 @@ class GraphService:
     def prepare(self, text: str) -> Classified:
         """Classify a query and apply the policy; updates are refused (403 or 400)."""
         classified = classify(text)
+        check_policy(classified, self.options.allowed_service_iris)
         if classified.operation is Operation.UPDATE:
             refuse_update(text)
-        check_policy(classified, self.options.allowed_service_iris)
         return classified
 
     def _union_for(self, classified: Classified) -> bool:

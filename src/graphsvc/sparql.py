@@ -66,6 +66,15 @@ class Classified:
     """SERVICE targets: absolute IRIs, or the raw token when it cannot be resolved (a variable)."""
     has_dataset_clause: bool = False
     """Whether the query names its own dataset with FROM or FROM NAMED."""
+    depth: int = 0
+    """The deepest nesting of brackets, braces and parentheses."""
+    projection: list[str] = field(default_factory=list)
+    """Variables named in the outermost SELECT clause (empty for SELECT *)."""
+
+
+MAX_DEPTH = 256
+"""Deeper nesting is refused: the engines' recursive parsers overflow the stack on a few
+thousand levels (pyoxigraph crashes the process), and no real query nests this deep."""
 
 
 def classify(text: str) -> Classified:
@@ -83,7 +92,21 @@ def classify(text: str) -> Classified:
         if m.lastgroup not in ("comment", "string")
     ]
     result = Classified(Operation.UNKNOWN)
+    depth = 0
+    in_projection = False
     for index, (kind, value) in enumerate(tokens):
+        if in_projection:
+            if value == "{" or value.upper() in ("WHERE", "FROM"):
+                in_projection = False
+            elif kind == "var" and depth == 0:
+                result.projection.append(value[1:])
+        if kind == "other":
+            if value in "({[":
+                depth += 1
+                result.depth = max(result.depth, depth)
+            elif value in ")}]":
+                depth -= 1
+            continue
         upper = value.upper()
         if kind == "word" and upper == "PREFIX" and index + 2 < len(tokens):
             (_, name), (iri_kind, iri) = tokens[index + 1], tokens[index + 2]
@@ -92,6 +115,7 @@ def classify(text: str) -> Classified:
         elif kind == "word" and result.operation is Operation.UNKNOWN:
             if upper in QUERY_KEYWORDS:
                 result.operation = Operation(upper)
+                in_projection = upper == "SELECT"
             elif upper in UPDATE_KEYWORDS:
                 result.operation = Operation.UPDATE
         if kind == "word" and upper == "FROM":
@@ -116,8 +140,18 @@ def _resolve(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
     return value
 
 
+def check_depth(classified: Classified) -> None:
+    """Refuse nesting deep enough to crash a parser."""
+    if classified.depth > MAX_DEPTH:
+        raise QuerySyntaxError(
+            f"the request nests {classified.depth} levels deep; the limit is {MAX_DEPTH}"
+        )
+
+
 def check_policy(classified: Classified, allowed_services: Iterable[str]) -> None:
-    """Refuse what would make the server reach outside: SERVICE to a target not allowed."""
+    """Refuse what would make the server reach outside (SERVICE to a target not allowed), and
+    nesting deep enough to crash a parser."""
+    check_depth(classified)
     allowed = set(allowed_services)
     for target in classified.service_targets:
         if target not in allowed:

@@ -78,7 +78,7 @@ class RdflibStore:
         for quad in parse_quads(source):
             graph_name = quad.graph_name
             context = (
-                self._dataset.default_context
+                self._dataset.default_graph
                 if isinstance(graph_name, ox.DefaultGraph)
                 else self._dataset.graph(to_rdflib(graph_name))
             )
@@ -95,7 +95,7 @@ class RdflibStore:
         dataset = Dataset()
         for iri in request.default_graph_uris:
             for triple in self._dataset.graph(URIRef(iri)):
-                dataset.default_context.add(triple)
+                dataset.default_graph.add(triple)
         for iri in request.named_graph_uris:
             named = dataset.graph(URIRef(iri))
             for triple in self._dataset.graph(URIRef(iri)):
@@ -110,6 +110,7 @@ class RdflibStore:
             union = False
         # The union switch is a module global in rdflib; each query worker is single-threaded.
         rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION = union
+        target.default_union = union
         bindings = {name: to_rdflib(term) for name, term in request.bindings.items()}
         try:
             result: Result = target.query(request.text, initBindings=bindings)
@@ -129,17 +130,17 @@ class RdflibStore:
         )
 
     def graphs(self) -> list[GraphInfo]:
-        default = len(self._dataset.default_context)
+        default = len(self._dataset.default_graph)
         named = sorted(
             (str(g.identifier), len(g))
             for g in self._dataset.graphs()
-            if g.identifier != self._dataset.default_context.identifier
+            if g.identifier != self._dataset.default_graph.identifier
             and isinstance(g.identifier, URIRef)
         )
         return [GraphInfo(None, default)] + [GraphInfo(name, n) for name, n in named]
 
     def quads(self) -> Iterator[ox.Quad]:
-        default_id = self._dataset.default_context.identifier
+        default_id = self._dataset.default_graph.identifier
         for s, p, o, g in self._dataset.quads((None, None, None, None)):
             graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph
             graph_id = g.identifier if isinstance(g, Graph) else g

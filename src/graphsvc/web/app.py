@@ -42,7 +42,7 @@ def service_from_settings(settings: Settings) -> GraphService:
         options=options,
         project_root=root if settings.serves_project_data else None,
         store_path=settings.store_path,
-        queries_dir=root / "queries" if settings.serves_project_data else None,
+        queries_dir=settings.resolved_queries_dir(),
     )
 
 

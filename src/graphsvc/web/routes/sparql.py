@@ -23,7 +23,7 @@ from graphsvc.formats import (
 )
 from graphsvc.serialize import GRAPH_SERIALISERS, Serialised
 from graphsvc.service import GraphService
-from graphsvc.sparql import Operation, refuse_update
+from graphsvc.sparql import Operation, check_depth, classify, refuse_update
 from graphsvc.web.body import decode_utf8, media_type_of, parse_form, read_body
 from graphsvc.web.deps import ServiceDep, SettingsDep, TemplatesDep
 from graphsvc.web.routes import description
@@ -140,6 +140,7 @@ async def _handle(
     if update is not None:
         if not update.strip():
             raise ParameterError("the update is empty")
+        check_depth(classify(update))
         refuse_update(update)
     if query is None:
         if request.method == "GET" and not (set(params) & {"default-graph-uri", "named-graph-uri"}):
