@@ -113,3 +113,25 @@ def test_no_union_default_graph_is_advertised_and_applied() -> None:
         assert count["results"]["bindings"][0]["n"]["value"] == "11"
         description = httpx.get(f"{base_url}/sparql", headers={"Accept": "text/turtle"}).text
         assert "UnionDefaultGraph" not in description
+
+
+def test_serve_without_paths_serves_the_bundled_graph() -> None:
+    """The README's acceptance: `make serve`, then count the triples with curl."""
+    import pyoxigraph as ox
+
+    from tests.support import ROOT
+
+    expected = 0
+    for folder in ("ontology", "data"):
+        for path in sorted((ROOT / folder).rglob("*.ttl")):
+            expected += len(list(ox.parse(path=path, base_iri="https://w3id.org/graphsvc/")))
+    with cli_server() as base_url:
+        response = httpx.post(
+            f"{base_url}/sparql",
+            data={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
+        count = int(response.json()["results"]["bindings"][0]["n"]["value"])
+        assert count == expected > 1000
+        graphs = httpx.get(f"{base_url}/sparql", headers={"Accept": "text/turtle"}).text
+        assert "https://w3id.org/graphsvc/graph/data/reference" in graphs

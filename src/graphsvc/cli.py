@@ -1,4 +1,4 @@
-"""The ``graphsvc`` command: serve, query.
+"""The ``graphsvc`` command: serve, query, validate, load.
 
 Exit codes: 0 success, 1 a failed check, 2 a usage error or input that does not load.
 """
@@ -13,7 +13,9 @@ from typing import Annotated, Any
 import typer
 
 from graphsvc.config import Settings
-from graphsvc.errors import GraphsvcError, LoadError, ParameterError
+from graphsvc.errors import DataInvalid, GraphsvcError, LoadError, ParameterError
+from graphsvc.validate_cli import refused
+from graphsvc.validate_cli import register as register_validate
 
 app = typer.Typer(
     help="Publish a curated RDF knowledge graph as a SPARQL 1.1 endpoint.",
@@ -50,7 +52,9 @@ def serve(
     paths: PathsArg = None,
     host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (0: any free port).")] = None,
-    engine: Annotated[str | None, typer.Option(help="oxigraph (default) or rdflib.")] = None,
+    engine: Annotated[
+        str | None, typer.Option(help="oxigraph (default), rdflib or remote (--endpoint).")
+    ] = None,
     store: Annotated[
         Path | None, typer.Option("--store", help="Keep the oxigraph store on disk here.")
     ] = None,
@@ -65,10 +69,17 @@ def serve(
         bool | None,
         typer.Option("--validate/--no-validate", help="Refuse data that fails its shapes."),
     ] = None,
+    reload: Annotated[
+        bool | None,
+        typer.Option("--reload", help="Watch the data files; serve each good new version."),
+    ] = None,
     query_timeout: Annotated[float | None, typer.Option(help="Seconds per query.")] = None,
     max_rows: Annotated[int | None, typer.Option(help="Row cap; 0 for none.")] = None,
     max_body_bytes: Annotated[int | None, typer.Option(help="Largest request body.")] = None,
     workers: Annotated[int | None, typer.Option(help="Query worker processes.")] = None,
+    max_queued: Annotated[
+        int | None, typer.Option(help="Queries that may wait for a worker before 503.")
+    ] = None,
     base_iri: Annotated[str | None, typer.Option(help="Base IRI of the data.")] = None,
     queries: Annotated[
         Path | None, typer.Option("--queries", help="Folder of named queries (*.rq).")
@@ -76,9 +87,25 @@ def serve(
     allow_service: Annotated[
         list[str] | None, typer.Option(help="A SERVICE endpoint queries may call (repeatable).")
     ] = None,
+    endpoint: Annotated[
+        str | None, typer.Option(help="Remote engine: the store's SPARQL query endpoint.")
+    ] = None,
+    update_endpoint: Annotated[
+        str | None, typer.Option(help="Remote engine: the store's SPARQL Update endpoint.")
+    ] = None,
+    graph_store: Annotated[
+        str | None, typer.Option(help="Remote engine: the store's Graph Store endpoint.")
+    ] = None,
+    release: Annotated[
+        str | None, typer.Option(help="Remote engine: IRI of the release manifest graph.")
+    ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning or error.")] = "info",
 ) -> None:
-    """Serve the project's graph, or the given RDF files, over HTTP."""
+    """Serve the project's graph, or the given RDF files, over HTTP.
+
+    With --engine remote it serves what the remote store holds (see `graphsvc load --to`).
+    Its credentials are read from GRAPHSVC_REMOTE_USER and GRAPHSVC_REMOTE_PASSWORD only.
+    """
     import uvicorn
 
     from graphsvc.web.app import create_app
@@ -92,16 +119,25 @@ def serve(
         store_path=store,
         union_default_graph=union_default_graph,
         validate_on_load=validate,
+        reload=reload,
         query_timeout=query_timeout,
         max_rows=max_rows,
         max_body_bytes=max_body_bytes,
         query_workers=workers,
+        max_queued=max_queued,
         base_iri=base_iri,
         queries_dir=queries,
         allowed_service_iris=allow_service,
+        remote_endpoint=endpoint,
+        remote_update_endpoint=update_endpoint,
+        remote_graph_store=graph_store,
+        remote_release=release,
     )
+    _quiet_http_log(log_level)
     try:
         web_app = create_app(settings)
+    except DataInvalid as exc:
+        raise refused(exc) from None
     except GraphsvcError as exc:
         raise _fail(exc.message) from None
     except ValueError as exc:
@@ -170,6 +206,97 @@ def query(
     sys.stdout.buffer.write(result.body)
     if result.truncated:
         typer.echo(f"graphsvc: results truncated at {result.rows} rows", err=True)
+
+
+def _quiet_http_log(log_level: str) -> None:
+    # httpx logs every request at INFO: one line per remote query is noise, below DEBUG.
+    if log_level.lower() != "debug":
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@app.command("load")
+def load_to(
+    paths: PathsArg = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="The remote store's SPARQL query endpoint.")
+    ] = None,
+    update_endpoint: Annotated[
+        str | None, typer.Option(help="Its SPARQL Update endpoint (default: --to).")
+    ] = None,
+    graph_store: Annotated[
+        str | None, typer.Option(help="Its Graph Store Protocol endpoint (else INSERT DATA).")
+    ] = None,
+    release: Annotated[
+        str | None, typer.Option(help="IRI of the release manifest graph (<base>release).")
+    ] = None,
+    base_iri: Annotated[str | None, typer.Option(help="Base IRI of the data.")] = None,
+    validate: Annotated[
+        bool | None,
+        typer.Option("--validate/--no-validate", help="Refuse data that fails its shapes."),
+    ] = None,
+) -> None:
+    """Publish the project's graph (or the given files) to a remote SPARQL store.
+
+    One named graph per file, as `graphsvc serve` loads them; each graph is replaced only once
+    its new content is fully uploaded, and running it twice leaves the same data (docs/remote.md).
+    Credentials are read from GRAPHSVC_REMOTE_USER and GRAPHSVC_REMOTE_PASSWORD only.
+    """
+    from graphsvc.config import project_root
+    from graphsvc.load import discover
+    from graphsvc.publish import publish
+
+    _quiet_http_log("info")
+    settings = _settings(
+        paths=paths,
+        remote_endpoint=to,
+        remote_update_endpoint=update_endpoint,
+        remote_graph_store=graph_store,
+        remote_release=release,
+        base_iri=base_iri,
+        validate_on_load=validate,
+    )
+    if not settings.remote_endpoint:
+        raise _fail("give the remote store's SPARQL endpoint: --to URL")
+    root = project_root()
+    terminal = sys.stderr.isatty()
+
+    def progress(message: str) -> None:
+        if terminal:
+            typer.echo(f"graphsvc: {message}", err=True)
+
+    try:
+        config = settings.remote_config()
+        if settings.validate_on_load:
+            from graphsvc.validate import ValidationOptions, require_conforming, validate_paths
+
+            progress("validating the dataset")
+            require_conforming(
+                validate_paths(
+                    settings.paths,
+                    project_root=root,
+                    options=ValidationOptions(base_iri=settings.base_iri),
+                )
+            )
+        sources = discover(
+            settings.resolved_paths(),
+            base_iri=settings.base_iri,
+            project_root=root if settings.serves_project_data else None,
+        )
+        report = publish(sources, config, progress=progress)
+    except LoadError as exc:
+        raise _fail(exc.message) from None
+    except GraphsvcError as exc:
+        raise _fail(exc.message, 1) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"published {report.triples} triples in {report.graphs} named graphs and the default "
+        f"graph as release {report.version} <{report.release}>"
+        + (f"; removed {len(report.removed)} graphs" if report.removed else "")
+    )
+
+
+register_validate(app)
 
 
 def main() -> None:

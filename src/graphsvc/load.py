@@ -120,6 +120,39 @@ def discover(
     return sources
 
 
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_ROOT_ELEMENT = re.compile(rb"<[A-Za-z_]")
+
+
+def guard_rdfxml(data: bytes, where: Path | str) -> None:
+    """Refuse RDF/XML that declares entities, before any parser sees it.
+
+    pyoxigraph's RDF/XML parser expands internal entities without a bound, so a "billion laughs"
+    document exhausts memory and aborts the process; external entities are an exfiltration risk.
+    RDF/XML has no need for either, so any entity declaration in the prologue is refused.
+    """
+    root = _ROOT_ELEMENT.search(data)
+    prologue = data[: root.start()] if root else data
+    declaration = _ENTITY_DECLARATION.search(prologue)
+    if declaration:
+        line = prologue[: declaration.start()].count(b"\n") + 1
+        raise RDFSyntaxError(
+            where,
+            line,
+            None,
+            "XML entity declarations are refused: they allow entity-expansion and external-entity "
+            "attacks, and RDF/XML does not need them",
+        )
+
+
+def check_source(source: SourceFile) -> None:
+    """Safety checks a file must pass before it is parsed."""
+    if source.format == ox.RdfFormat.RDF_XML:
+        with open(source.path, "rb") as handle:
+            # The prologue comes first; 1 MB is far more than any legitimate one.
+            guard_rdfxml(handle.read(1_000_000), source.path)
+
+
 def syntax_error(exc: SyntaxError, path: Path | str) -> RDFSyntaxError:
     """Turn a parser's SyntaxError into our error carrying file:line:col."""
     message = exc.msg if exc.msg else str(exc)
@@ -131,6 +164,7 @@ def syntax_error(exc: SyntaxError, path: Path | str) -> RDFSyntaxError:
 def parse_quads(source: SourceFile) -> Iterator[ox.Quad]:
     """Parse one file into quads, its triples placed in ``source.graph``."""
     target = source.graph if source.graph is not None else ox.DefaultGraph()
+    check_source(source)
     try:
         for quad in ox.parse(path=source.path, format=source.format, base_iri=source.base_iri):
             if isinstance(quad.graph_name, ox.DefaultGraph) and source.graph is not None:

@@ -103,7 +103,7 @@ def test_protocol_dataset_agrees(small_stores: dict[str, Store]) -> None:
 
 
 FIXTURE_QUERIES = list(QueryCatalog.from_folder(FIXTURES / "queries"))
-PROJECT_QUERIES: list[Any] = []  # TEMP
+PROJECT_QUERIES = list(QueryCatalog.from_folder(ROOT / "queries"))
 
 
 @pytest.mark.parametrize("named", FIXTURE_QUERIES, ids=lambda q: q.name)

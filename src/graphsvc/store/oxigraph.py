@@ -9,7 +9,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graphsvc.errors import LoadError, QuerySyntaxError
-from graphsvc.load import SourceFile, syntax_error
+from graphsvc.load import SourceFile, check_source, syntax_error
 from graphsvc.store.base import (
     AskResult,
     GraphInfo,
@@ -39,6 +39,7 @@ class OxigraphStore:
         self._store = ox.Store(str(path)) if path is not None else ox.Store()
 
     def load(self, source: SourceFile) -> int:
+        check_source(source)
         before = len(self._store)
         try:
             self._store.bulk_load(

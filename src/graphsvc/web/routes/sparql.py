@@ -169,10 +169,25 @@ def _iris(values: Sequence[str], name: str) -> list[str]:
     return list(values)
 
 
+PROTOCOL_PARAMETERS = [
+    {"name": "query", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "The SPARQL query. Without it, GET answers the service description."},
+    {"name": "default-graph-uri", "in": "query", "required": False,
+     "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
+     "description": "A graph of the query's default graph (repeatable)."},
+    {"name": "named-graph-uri", "in": "query", "required": False,
+     "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
+     "description": "A named graph of the query's dataset (repeatable)."},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Result format, overriding Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf."},
+]
+
+
 @router.get(
     "/sparql",
     summary="SPARQL 1.1 query (GET), or the service description when no query is given",
     response_class=Response,
+    openapi_extra={"parameters": PROTOCOL_PARAMETERS},
 )
 async def sparql_get(
     request: Request, service: ServiceDep, settings: SettingsDep, templates: TemplatesDep
