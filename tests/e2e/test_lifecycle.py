@@ -31,11 +31,14 @@ def tree_rss_mb(pid: int) -> float:
         current = pending.pop()
         try:
             status = Path(f"/proc/{current}/status").read_text()
-            total += next(int(line.split()[1]) for line in status.splitlines()
-                          if line.startswith("VmRSS:"))
+            total += next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
             for task in os.listdir(f"/proc/{current}/task"):
-                pending += [int(c) for c in
-                            Path(f"/proc/{current}/task/{task}/children").read_text().split()]
+                pending += [
+                    int(c)
+                    for c in Path(f"/proc/{current}/task/{task}/children").read_text().split()
+                ]
         except (OSError, StopIteration):
             continue
     return total / 1024
@@ -56,8 +59,9 @@ def server_pid(port: int) -> int:
 @pytest.mark.timeout(400)
 def test_soak_mixed_requests(tmp_path: Path) -> None:
     """20,000 mixed requests at 32 concurrency: no 5xx but designed 503s, bounded memory."""
-    with cli_server(str(FIXTURES / "small"), "--queries", str(FIXTURES / "queries"),
-                    "--max-queued", "16") as base_url:
+    with cli_server(
+        str(FIXTURES / "small"), "--queries", str(FIXTURES / "queries"), "--max-queued", "16"
+    ) as base_url:
         pid = server_pid(int(base_url.rsplit(":", 1)[1]))
         requests: list[tuple[str, str, dict[str, str]]] = []
         for i in range(REQUESTS):
@@ -71,7 +75,9 @@ def test_soak_mixed_requests(tmp_path: Path) -> None:
             else:
                 query = CORPUS[i % len(CORPUS)]
                 graph = query.startswith(("CONSTRUCT", "DESCRIBE"))
-                result_format = ("nt" if graph else "csv") if i % 2 else ("ttl" if graph else "json")
+                result_format = (
+                    ("nt" if graph else "csv") if i % 2 else ("ttl" if graph else "json")
+                )
                 requests.append(("GET", "/sparql", {"query": query, "format": result_format}))
         statuses: collections.Counter[int | str] = collections.Counter()
         peak = [0.0]
@@ -106,8 +112,9 @@ def test_soak_mixed_requests(tmp_path: Path) -> None:
             done.set()
             watcher.join()
         assert sum(statuses.values()) == REQUESTS
-        server_errors = {s: n for s, n in statuses.items()
-                         if not isinstance(s, int) or (s >= 500 and s != 503)}
+        server_errors = {
+            s: n for s, n in statuses.items() if not isinstance(s, int) or (s >= 500 and s != 503)
+        }
         assert server_errors == {}, statuses
         assert statuses[200] >= REQUESTS * 0.6, statuses
         assert statuses[400] + statuses[503] >= REQUESTS // 6, statuses
@@ -126,7 +133,8 @@ def test_graceful_shutdown_finishes_requests_in_flight(slow_data: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "graphsvc", "serve", str(slow_data), "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base_url = f"http://127.0.0.1:{port}"
@@ -134,8 +142,13 @@ def test_graceful_shutdown_finishes_requests_in_flight(slow_data: Path) -> None:
         # About 8 million solutions to count: a second or two of work.
         query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
         result: list[httpx.Response] = []
-        client = threading.Thread(target=lambda: result.append(httpx.get(
-            f"{base_url}/sparql", params={"query": query, "format": "json"}, timeout=60)))
+        client = threading.Thread(
+            target=lambda: result.append(
+                httpx.get(
+                    f"{base_url}/sparql", params={"query": query, "format": "json"}, timeout=60
+                )
+            )
+        )
         client.start()
         time.sleep(0.5)
         process.send_signal(signal.SIGTERM)

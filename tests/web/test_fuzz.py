@@ -40,26 +40,49 @@ def test_openapi_operations_never_fail_with_5xx(fuzz_server: str) -> None:
         never_5xx()
 
 
-ACCEPTS = st.sampled_from([
-    "", "*/*", "application/sparql-results+json", "text/csv", "text/turtle", "image/png",
-    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/json;q=x",
-    ",,;;", "text/*;q=0.2, */*;q=0",
-])
+ACCEPTS = st.sampled_from(
+    [
+        "",
+        "*/*",
+        "application/sparql-results+json",
+        "text/csv",
+        "text/turtle",
+        "image/png",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "application/json;q=x",
+        ",,;;",
+        "text/*;q=0.2, */*;q=0",
+    ]
+)
 QUERIES = st.one_of(
     st.sampled_from(CORPUS),
     st.text(max_size=200),
     st.sampled_from(CORPUS).flatmap(
-        lambda q: st.integers(0, len(q)).map(lambda cut: q[:cut])),  # truncated queries
-    st.sampled_from(["INSERT DATA { <a:b> <a:c> <a:d> }", "SELECT * { SERVICE <http://x/> {} }",
-                     "LOAD <file:///etc/passwd>", "ASK {", "\x00", "SELECT ?x { ?x ?x ?x }"]),
+        lambda q: st.integers(0, len(q)).map(lambda cut: q[:cut])
+    ),  # truncated queries
+    st.sampled_from(
+        [
+            "INSERT DATA { <a:b> <a:c> <a:d> }",
+            "SELECT * { SERVICE <http://x/> {} }",
+            "LOAD <file:///etc/passwd>",
+            "ASK {",
+            "\x00",
+            "SELECT ?x { ?x ?x ?x }",
+        ]
+    ),
 )
-PARAM_NAMES = st.sampled_from(["query", "update", "default-graph-uri", "named-graph-uri",
-                               "format", "other"])
+PARAM_NAMES = st.sampled_from(
+    ["query", "update", "default-graph-uri", "named-graph-uri", "format", "other"]
+)
 EXTRA = st.lists(st.tuples(PARAM_NAMES, st.text(max_size=40)), max_size=3)
 
 
-@given(query=QUERIES, extra=EXTRA, accept=ACCEPTS,
-       method=st.sampled_from(["GET", "POST-form", "POST-direct", "POST-other"]))
+@given(
+    query=QUERIES,
+    extra=EXTRA,
+    accept=ACCEPTS,
+    method=st.sampled_from(["GET", "POST-form", "POST-direct", "POST-other"]),
+)
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
 def test_protocol_parameters_never_fail_with_5xx(
     fuzz_server: str, query: str, extra: list[tuple[str, str]], accept: str, method: str
@@ -71,15 +94,29 @@ def test_protocol_parameters_never_fail_with_5xx(
         response = httpx.get(url, params=params, headers=headers, timeout=30)
     elif method == "POST-form":
         body = str(httpx.QueryParams(params)).encode()
-        response = httpx.post(url, content=body, timeout=30, headers={
-            **headers, "Content-Type": "application/x-www-form-urlencoded"})
+        response = httpx.post(
+            url,
+            content=body,
+            timeout=30,
+            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"},
+        )
     elif method == "POST-direct":
-        response = httpx.post(url, params=extra, content=query.encode("utf-8", "surrogatepass"),
-                              timeout=30,
-                              headers={**headers, "Content-Type": "application/sparql-query"})
+        response = httpx.post(
+            url,
+            params=extra,
+            content=query.encode("utf-8", "surrogatepass"),
+            timeout=30,
+            headers={**headers, "Content-Type": "application/sparql-query"},
+        )
     else:
-        response = httpx.post(url, content=query.encode("utf-8", "surrogatepass"), timeout=30,
-                              headers={**headers, "Content-Type": "text/plain"})
+        response = httpx.post(
+            url,
+            content=query.encode("utf-8", "surrogatepass"),
+            timeout=30,
+            headers={**headers, "Content-Type": "text/plain"},
+        )
     assert response.status_code < 500 or response.status_code == 503, response.text
-    if response.status_code >= 400 and response.headers["content-type"].startswith("application/json"):
+    if response.status_code >= 400 and response.headers["content-type"].startswith(
+        "application/json"
+    ):
         assert response.json()["error"]["message"]

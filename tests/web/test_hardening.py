@@ -47,7 +47,9 @@ def health_stays_fast(base_url: str, stop: threading.Event, worst: list[float]) 
 
 PATHOLOGICAL = {
     "cartesian": "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-    "any-path-closure": "SELECT (COUNT(*) AS ?n) WHERE { ?a (<http://e/next>|!<http://e/next>)* ?b }",
+    "any-path-closure": (
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a (<http://e/next>|!<http://e/next>)* ?b }"
+    ),
     "regex": (
         "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?o . ?b ?q ?r "
         'FILTER(REGEX(CONCAT(STR(?o), STR(?r), "!"), "^(a+)+$")) }'
@@ -65,15 +67,20 @@ def test_pathological_queries_end_in_time_and_health_stays_up(server: str, name:
     watcher.start()
     try:
         started = time.monotonic()
-        response = httpx.post(f"{server}/sparql", data={"query": PATHOLOGICAL[name]},
-                              headers={"Accept": "application/sparql-results+json"}, timeout=30)
+        response = httpx.post(
+            f"{server}/sparql",
+            data={"query": PATHOLOGICAL[name]},
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=30,
+        )
         elapsed = time.monotonic() - started
     finally:
         stop.set()
         watcher.join()
     assert response.status_code in (200, 400, 503), response.text
     assert response.headers["content-type"].startswith(
-        ("application/json", "application/sparql-results+json"))
+        ("application/json", "application/sparql-results+json")
+    )
     if response.status_code != 200:
         assert response.json()["error"]["message"]
     assert elapsed < TIMEOUT + 2
@@ -82,8 +89,12 @@ def test_pathological_queries_end_in_time_and_health_stays_up(server: str, name:
 
 def test_five_megabyte_query_is_refused_cleanly(server: str) -> None:
     huge = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 5_000_000
-    posted = httpx.post(f"{server}/sparql", content=huge.encode(),
-                        headers={"Content-Type": "application/sparql-query"}, timeout=30)
+    posted = httpx.post(
+        f"{server}/sparql",
+        content=huge.encode(),
+        headers={"Content-Type": "application/sparql-query"},
+        timeout=30,
+    )
     assert posted.status_code == 413
     assert "limit" in posted.json()["error"]["message"]
     # httpx refuses such a URL itself, so the GET goes over a raw socket.
@@ -118,16 +129,19 @@ def test_malformed_input_gets_a_readable_4xx(
 
 
 def test_overload_answers_503_with_retry_after(chain_data: Path) -> None:
-    settings = small_settings(paths=[chain_data], query_timeout=TIMEOUT, query_workers=1,
-                              max_queued=1)
+    settings = small_settings(
+        paths=[chain_data], query_timeout=TIMEOUT, query_workers=1, max_queued=1
+    )
     with thread_server(settings) as base_url:
         slow = PATHOLOGICAL["cartesian"]
 
         async def burst() -> list[httpx.Response]:
             async with httpx.AsyncClient(timeout=30) as client:
-                return list(await asyncio.gather(*[
-                    client.post(f"{base_url}/sparql", data={"query": slow}) for _ in range(6)
-                ]))
+                return list(
+                    await asyncio.gather(
+                        *[client.post(f"{base_url}/sparql", data={"query": slow}) for _ in range(6)]
+                    )
+                )
 
         responses = asyncio.run(burst())
         statuses = sorted(r.status_code for r in responses)
@@ -140,9 +154,15 @@ def test_overload_answers_503_with_retry_after(chain_data: Path) -> None:
 
 def test_requests_keep_working_after_timeouts(server: str) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda _: httpx.post(f"{server}/sparql",
-                                            data={"query": PATHOLOGICAL["cartesian"]}, timeout=30),
-                      range(4)))
-    ok = httpx.get(f"{server}/sparql",
-                   params={"query": "ASK { <http://e/n0> ?p ?o }", "format": "json"})
+        list(
+            pool.map(
+                lambda _: httpx.post(
+                    f"{server}/sparql", data={"query": PATHOLOGICAL["cartesian"]}, timeout=30
+                ),
+                range(4),
+            )
+        )
+    ok = httpx.get(
+        f"{server}/sparql", params={"query": "ASK { <http://e/n0> ?p ?o }", "format": "json"}
+    )
     assert ok.json()["boolean"] is True
