@@ -7,7 +7,7 @@ W3C_TESTS ?= $(or $(GRAPHSVC_W3C_TESTS),../shared/w3c-rdf-tests)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint types unit conformance validate clean
+.PHONY: serve test lint types unit conformance validate clean browser bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,15 +19,34 @@ serve: $(STAMP)
 	$(BIN)/graphsvc serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tools
+	$(BIN)/ruff check src tests tools bench
 
 types: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+# The browser test (tests/e2e/test_browser.py) drives Debian's Chromium through its chromedriver;
+# a fresh machine (root, apt) gets both here. No tool downloads a browser of its own.
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
+
+unit: $(STAMP) browser
 	$(BIN)/pytest
 
 test: lint types unit
+
+# The CI gate on the project's own ontology, shapes and data (docs/validate.md).
+validate: $(STAMP)
+	$(BIN)/graphsvc validate
+
+# The benchmark (bench/, docs/performance.md): never part of `make test`, which runs only its
+# 10k-triple smoke test. BENCH_SCALES=100k make bench for a quick run.
+BENCH_SCALES ?= 100k,1m,10m
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@command -v wrk >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
+	$(BIN)/python -m bench.driver --scales $(BENCH_SCALES) $(BENCH_ARGS)
 
 conformance: $(STAMP)
 	$(BIN)/python tools/w3c_conformance.py --tests-dir $(W3C_TESTS)

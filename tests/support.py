@@ -39,9 +39,12 @@ def wait_healthy(base_url: str, timeout: float = 30.0) -> None:
 
 
 @contextlib.contextmanager
-def thread_server(settings: Settings) -> Iterator[str]:
-    """The app from the factory under uvicorn in a thread; yields its base URL."""
-    port = free_port()
+def thread_server(settings: Settings, port: int | None = None) -> Iterator[str]:
+    """The app from the factory under uvicorn in a thread; yields its base URL.
+
+    Give ``port`` when the data must know the server's URL beforehand (a base IRI served here).
+    """
+    port = port or free_port()
     app = create_app(settings)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)

@@ -4,8 +4,24 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from graphsvc.config import Settings
-from graphsvc.service import GraphService, build_service
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graphsvc.config import Settings
+    from graphsvc.service import GraphService, build_service
+
+
+def __getattr__(name: str) -> Any:
+    """The public classes, imported on first use: ``graphsvc validate`` needs no pydantic."""
+    if name == "Settings":
+        from graphsvc.config import Settings
+
+        return Settings
+    if name in ("GraphService", "build_service"):
+        from graphsvc import service
+
+        return getattr(service, name)
+    raise AttributeError(f"module 'graphsvc' has no attribute {name!r}")
 
 
 def create_app(*args: object, **kwargs: object) -> object:

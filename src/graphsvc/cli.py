@@ -8,14 +8,16 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from graphsvc.config import Settings
 from graphsvc.errors import DataInvalid, GraphsvcError, LoadError, ParameterError
 from graphsvc.validate_cli import refused
 from graphsvc.validate_cli import register as register_validate
+
+if TYPE_CHECKING:
+    from graphsvc.config import Settings
 
 app = typer.Typer(
     help="Publish a curated RDF knowledge graph as a SPARQL 1.1 endpoint.",
@@ -34,6 +36,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
 
 def _settings(**flags: Any) -> Settings:
     """Settings from GRAPHSVC_* variables, overridden by the flags actually given."""
+    from graphsvc.config import Settings  # pydantic is slow to import: only when needed
     given = {k: v for k, v in flags.items() if v is not None and v != []}
     try:
         return Settings(**given)
@@ -80,6 +83,9 @@ def serve(
     max_queued: Annotated[
         int | None, typer.Option(help="Queries that may wait for a worker before 503.")
     ] = None,
+    result_cache: Annotated[
+        int | None, typer.Option(help="Bytes of query results to cache in memory; 0: off.")
+    ] = None,
     base_iri: Annotated[str | None, typer.Option(help="Base IRI of the data.")] = None,
     queries: Annotated[
         Path | None, typer.Option("--queries", help="Folder of named queries (*.rq).")
@@ -125,6 +131,7 @@ def serve(
         max_body_bytes=max_body_bytes,
         query_workers=workers,
         max_queued=max_queued,
+        result_cache_bytes=result_cache,
         base_iri=base_iri,
         queries_dir=queries,
         allowed_service_iris=allow_service,

@@ -18,7 +18,8 @@ codes. The tree::
     ├── NotFound                   unknown resource or named query
     ├── Unavailable                the service cannot answer now
     │   ├── QueryTimeout           the query ran past its time limit and was stopped
-    │   └── Overloaded             too many queries are already waiting
+    │   ├── Overloaded             too many queries are already waiting
+    │   └── RemoteStoreError       the remote SPARQL store is unreachable or answered badly (502)
     └── DataInvalid                data that fails its shapes
 """
 
@@ -154,6 +155,12 @@ class QueryTimeout(Unavailable):
 
 class Overloaded(Unavailable):
     kind = "overloaded"
+
+
+class RemoteStoreError(Unavailable):
+    """The remote SPARQL store behind the remote engine cannot be reached or failed."""
+
+    kind = "remote-store"
 
 
 class DataInvalid(GraphsvcError):

@@ -166,7 +166,14 @@ def parse_quads(source: SourceFile) -> Iterator[ox.Quad]:
     target = source.graph if source.graph is not None else ox.DefaultGraph()
     check_source(source)
     try:
-        for quad in ox.parse(path=source.path, format=source.format, base_iri=source.base_iri):
+        # Blank-node labels are scoped to their document: renamed, two files never share one.
+        quads = ox.parse(
+            path=source.path,
+            format=source.format,
+            base_iri=source.base_iri,
+            rename_blank_nodes=True,
+        )
+        for quad in quads:
             if isinstance(quad.graph_name, ox.DefaultGraph) and source.graph is not None:
                 yield ox.Quad(quad.subject, quad.predicate, quad.object, target)
             else:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from graphsvc.cache import ResultCache, cache_key
 from graphsvc.errors import GraphsvcError
 from graphsvc.load import SourceFile, discover
 from graphsvc.namespaces import data_prefixes
@@ -19,9 +20,11 @@ from graphsvc.queries import QueryCatalog
 from graphsvc.serialize import Serialised, serialise
 from graphsvc.sparql import Classified, Operation, check_policy, classify, refuse_update
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
+from graphsvc.store.oxigraph import OxigraphStore
 from graphsvc.workers import Job, QueryExecutor
 
 log = logging.getLogger(__name__)
+PREFIXED_FORMATS = frozenset({"text/turtle", "application/rdf+xml"})
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class ServiceOptions:
     query_workers: int = 4
     max_queued: int = 64
     allowed_service_iris: Sequence[str] = ()
+    result_cache_bytes: int = 0
+    """Bytes of serialised results to keep (see cache.py); 0: no cache."""
 
 
 @dataclass
@@ -47,6 +52,12 @@ class GraphService:
     version: str = ""
     loaded_at: float = field(default_factory=time.time)
     executor: QueryExecutor | None = None
+    on_start: list[Callable[[], None]] = field(default_factory=list)
+    """Run by ``start()`` before the workers fork: the last moment the parent may read the store."""
+    on_stop: list[Callable[[], None]] = field(default_factory=list)
+    extensions: dict[str, object] = field(default_factory=dict)
+    """What other layers compute once per loaded version and keep with it (Linked Data facts)."""
+    cache: ResultCache | None = None
 
     @property
     def triple_count(self) -> int:
@@ -57,7 +68,9 @@ class GraphService:
         return data_prefixes(self.options.base_iri)
 
     def start(self) -> None:
-        """Fork the query workers; from now on only they touch the store."""
+        """Run the start hooks, then fork the workers: from now on only they read the store."""
+        for hook in self.on_start:
+            hook()
         self.executor = QueryExecutor(
             self.store,
             workers=self.options.query_workers,
@@ -67,6 +80,8 @@ class GraphService:
         self.executor.start()
 
     def stop(self) -> None:
+        for hook in self.on_stop:
+            hook()
         if self.executor is not None:
             self.executor.stop()
             self.executor = None
@@ -96,18 +111,38 @@ class GraphService:
         named_graph_uris: Sequence[str] = (),
         bindings: Mapping[str, Term] | None = None,
         classified: Classified | None = None,
+        union_default_graph: bool | None = None,
     ) -> Serialised:
+        """Evaluate a query in a worker. ``union_default_graph`` overrides the service's mode, for
+        internal queries (Linked Data pages) that must see every graph whatever the setting."""
         if self.executor is None:
             raise GraphsvcError("the service is not started")
         request = QueryRequest(
             text=text,
-            union_default_graph=self._union_for(classified or classify(text)),
+            union_default_graph=(
+                self._union_for(classified or classify(text))
+                if union_default_graph is None
+                else union_default_graph
+            ),
             default_graph_uris=tuple(default_graph_uris),
             named_graph_uris=tuple(named_graph_uris),
             bindings=dict(bindings or {}),
+            media_type=media_type,
         )
-        job = Job(request, media_type, self.options.max_rows, self.prefixes)
-        return await self.executor.run(job)
+        if self.options.result_cache_bytes and self.cache is None:
+            self.cache = ResultCache(self.options.result_cache_bytes)
+        key = cache_key(self.version, request, media_type) if self.cache is not None else None
+        if self.cache is not None and key is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        # Only Turtle and RDF/XML use the prefix map: the other formats need not carry it over.
+        prefixes = self.prefixes if media_type in PREFIXED_FORMATS else {}
+        job = Job(request, media_type, self.options.max_rows, prefixes)
+        result = await self.executor.run(job)
+        if self.cache is not None and key is not None:
+            self.cache.put(key, result)
+        return result
 
     def run_in_process(
         self, text: str, media_type: str, *, bindings: Mapping[str, Term] | None = None
@@ -118,9 +153,53 @@ class GraphService:
             text=text,
             union_default_graph=self._union_for(classified),
             bindings=dict(bindings or {}),
+            media_type=media_type,
         )
         result = self.store.query(request)
-        return serialise(result, media_type, max_rows=self.options.max_rows, prefixes=self.prefixes)
+        return serialise(
+            result,
+            media_type,
+            max_rows=self.options.max_rows,
+            prefixes=self.prefixes,
+            rerun=lambda: self.store.query(request),
+        )
+
+
+def attach_service(
+    store: Store, *, options: ServiceOptions, queries_dir: Path | None, version: str | None = None
+) -> GraphService:
+    """A service over a store that already holds its data (the remote engine): nothing is loaded.
+
+    Its graphs and counts are read now, once; the version is the published release's, or else a
+    digest of the graph list, so it changes when the data does.
+    """
+    graphs = store.graphs()
+    if not version:
+        listing = repr([(g.name, g.triples) for g in graphs]).encode()
+        version = hashlib.sha256(listing).hexdigest()[:16]
+    service = GraphService(
+        store=store,
+        options=options,
+        sources=[],
+        catalog=QueryCatalog.from_folder(queries_dir),
+        graphs=graphs,
+        version=version,
+    )
+    log.info("serving %d triples held by the %s engine", service.triple_count, store.engine)
+    return service
+
+
+def sources_digest(sources: Sequence[SourceFile]) -> str:
+    """The data version: a hash of the files' bytes, read in chunks (files of any size).
+
+    validate.py computes the same digest to check that the data served is the data validated.
+    """
+    digest = hashlib.sha256()
+    for source in sources:
+        with source.path.open("rb") as data:
+            while chunk := data.read(1 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()[:16]
 
 
 def build_service(
@@ -135,23 +214,31 @@ def build_service(
     """Load the files into a new store. Any error stops here: nothing half-loaded is served."""
     started = time.perf_counter()
     sources = discover(paths, base_iri=options.base_iri, project_root=project_root)
+    version = sources_digest(sources)
     store = open_store(engine, store_path=store_path)
-    digest = hashlib.sha256()
-    for source in sources:
-        count = store.load(source)
-        digest.update(source.path.read_bytes())
-        log.info("loaded %s: %d quads", source.path, count)
-    flush = getattr(store, "flush", None)
-    if callable(flush):
-        flush()
+    # An on-disk store that already holds exactly these files is served as it is (start-up
+    # then costs an open, not a load); any other content is replaced, never added to.
+    # Which graph each file goes to is part of what the store holds, not only the bytes.
+    layout = repr([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources])
+    stored = f"{version}-{hashlib.sha256(layout.encode()).hexdigest()[:16]}"
+    graphs = store.loaded_graphs(stored) if isinstance(store, OxigraphStore) else None
+    if graphs is None:
+        if isinstance(store, OxigraphStore):
+            store.clear()
+        for source in sources:
+            count = store.load(source)
+            log.info("loaded %s: %d quads", source.path, count)
+        graphs = store.graphs()
+        if isinstance(store, OxigraphStore):
+            store.mark_loaded(stored, graphs)
     catalog = QueryCatalog.from_folder(queries_dir)
     service = GraphService(
         store=store,
         options=options,
         sources=sources,
         catalog=catalog,
-        graphs=store.graphs(),
-        version=digest.hexdigest()[:16],
+        graphs=graphs,
+        version=version,
     )
     log.info(
         "loaded %d files, %d triples in %.2f s (engine %s)",

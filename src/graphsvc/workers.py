@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 
@@ -32,6 +35,8 @@ from graphsvc.errors import (
     QueryEvaluationError,
     QuerySyntaxError,
     QueryTimeout,
+    RemoteStoreError,
+    Unavailable,
 )
 from graphsvc.serialize import Serialised, serialise
 from graphsvc.store.base import QueryRequest, Store
@@ -43,6 +48,8 @@ _ERRORS: dict[str, type[GraphsvcError]] = {
     "not-found": NotFound,
     "bad-parameter": ParameterError,
     "query-evaluation": QueryEvaluationError,
+    "unavailable": Unavailable,
+    "remote-store": RemoteStoreError,
 }
 
 
@@ -58,10 +65,18 @@ class WorkerCrashed(GraphsvcError):
     kind = "internal"
 
 
-def _worker_main(conn: multiprocessing.connection.Connection, store: Store) -> None:
+def _worker_main(
+    conn: multiprocessing.connection.Connection, store: Store, parent_ends: Sequence[int] = ()
+) -> None:
     # The parent decides when workers stop; Ctrl-C in a terminal reaches the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A fork copies the parent's ends of every worker's pipe, this one's included. Closed here,
+    # so that when the parent dies (even by SIGKILL) the pipe reads EOF and the worker exits,
+    # instead of waiting forever as an orphan.
+    for fd in parent_ends:
+        with contextlib.suppress(OSError):
+            os.close(fd)
     store = store.prepare_for_worker()
     while True:
         try:
@@ -70,7 +85,13 @@ def _worker_main(conn: multiprocessing.connection.Connection, store: Store) -> N
             return
         try:
             result = store.query(job.request)
-            out = serialise(result, job.media_type, max_rows=job.max_rows, prefixes=job.prefixes)
+            out = serialise(
+                result,
+                job.media_type,
+                max_rows=job.max_rows,
+                prefixes=job.prefixes,
+                rerun=functools.partial(store.query, job.request),
+            )
             conn.send(("ok", out))
         except QuerySyntaxError as exc:
             conn.send(("syntax", exc.message, exc.line, exc.column))
@@ -85,10 +106,16 @@ def _worker_main(conn: multiprocessing.connection.Connection, store: Store) -> N
 
 
 class _Worker:
-    def __init__(self, context: multiprocessing.context.BaseContext, store: Store) -> None:
+    def __init__(
+        self,
+        context: multiprocessing.context.BaseContext,
+        store: Store,
+        siblings: Sequence[int] = (),
+    ) -> None:
         self.conn, child = multiprocessing.Pipe()
+        parent_ends = [self.conn.fileno(), *siblings]
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
-            target=_worker_main, args=(child, store), daemon=True
+            target=_worker_main, args=(child, store, parent_ends), daemon=True
         )
         self.process.start()
         child.close()
@@ -116,12 +143,15 @@ class QueryExecutor:
 
     def start(self) -> None:
         self._idle = asyncio.Queue()
+        # The workers share the parent's memory copy-on-write; a garbage collection in a worker
+        # would touch every object the parent made and copy its page. Frozen objects are skipped.
+        gc.freeze()
         for _ in range(self.size):
             self._idle.put_nowait(self._spawn())
         self.started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.store)
+        worker = _Worker(self._context, self.store, [w.conn.fileno() for w in self._all])
         self._all.add(worker)
         return worker
 
@@ -141,17 +171,23 @@ class QueryExecutor:
         """Evaluate a job in a worker, within the time limit."""
         if self._idle is None:
             raise RuntimeError("the query executor is not started")
-        if self._idle.empty() and self._waiting >= self.max_queued:
-            error = Overloaded(f"too many queries are waiting ({self._waiting}); try again shortly")
-            raise error
         deadline = time.monotonic() + self.timeout
-        self._waiting += 1
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
-        except TimeoutError:
-            raise Overloaded("no query worker became free within the time limit") from None
-        finally:
-            self._waiting -= 1
+        if not self._idle.empty():
+            # The common case takes no extra task or loop turn (asyncio.wait_for would).
+            worker = self._idle.get_nowait()
+        else:
+            if self._waiting >= self.max_queued:
+                raise Overloaded(
+                    f"too many queries are waiting ({self._waiting}); try again shortly"
+                )
+            self._waiting += 1
+            try:
+                async with asyncio.timeout(self.timeout):
+                    worker = await self._idle.get()
+            except TimeoutError:
+                raise Overloaded("no query worker became free within the time limit") from None
+            finally:
+                self._waiting -= 1
         try:
             worker.conn.send(job)
             await self._readable(worker, max(deadline - time.monotonic(), 0.05))
@@ -181,9 +217,13 @@ class QueryExecutor:
         fd = worker.conn.fileno()
         loop.add_reader(fd, on_readable)
         try:
-            await asyncio.wait_for(ready, timeout)
+            async with asyncio.timeout(timeout):
+                await ready
         finally:
             loop.remove_reader(fd)
+            # uvloop leaves a watched fd non-blocking: a reply bigger than the pipe buffer would
+            # then fail with EAGAIN halfway through recv(). The worker is writing it now.
+            os.set_blocking(fd, True)
 
     @staticmethod
     def _unpack(reply: tuple[object, ...]) -> Serialised:

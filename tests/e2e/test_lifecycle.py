@@ -156,7 +156,8 @@ def test_graceful_shutdown_finishes_requests_in_flight(slow_data: Path) -> None:
         assert result, "the request in flight got no answer"
         assert result[0].status_code == 200
         assert result[0].json()["results"]["bindings"][0]["n"]["value"] == "8000000"
-        assert process.wait(timeout=30) == 0
+        # uvicorn re-raises the signal once its graceful shutdown is complete.
+        assert process.wait(timeout=30) in (0, -signal.SIGTERM)
     finally:
         if process.poll() is None:
             process.kill()

@@ -29,15 +29,20 @@ def big_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def limited_server(big_fixture: Path) -> Iterator[str]:
-    settings = small_settings(
-        paths=[big_fixture],
-        query_timeout=1.0,
-        max_rows=10,
-        max_body_bytes=2000,
-        query_workers=3,
-    )
+@pytest.fixture(scope="module", params=["oxigraph", "remote"])
+def limited_server(big_fixture: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """On the local engine, and on the remote one over the same data published to Virtuoso."""
+    limits: dict[str, object] = {
+        "query_timeout": 1.0,
+        "max_rows": 10,
+        "max_body_bytes": 2000,
+        "query_workers": 3,
+    }
+    settings = small_settings(paths=[big_fixture], **limits)
+    if request.param == "remote":
+        from tests.remote.virtuoso import publish_for_test
+
+        settings = publish_for_test(request, [big_fixture], "urn:graphsvc-test:limits", limits)
     with thread_server(settings) as base_url:
         yield base_url
 
@@ -59,7 +64,9 @@ def _children_cpu_ticks() -> int:
     return total
 
 
-def test_timeout_answers_503_and_frees_the_cpu(limited_server: str) -> None:
+def test_timeout_answers_503_and_frees_the_cpu(
+    limited_server: str, request: pytest.FixtureRequest
+) -> None:
     started = time.monotonic()
     response = httpx.get(f"{limited_server}/sparql", params={"query": CARTESIAN}, timeout=30)
     elapsed = time.monotonic() - started
@@ -67,11 +74,19 @@ def test_timeout_answers_503_and_frees_the_cpu(limited_server: str) -> None:
     assert response.headers["retry-after"]
     assert "time limit" in response.json()["error"]["message"]
     assert elapsed < 3
+    # The killed worker's replacement idles: no child burns CPU after the limit. On the remote
+    # engine the work is the store's (Virtuoso is a child here too): the killed worker's closed
+    # connection makes it stop, within a few seconds rather than at its own 60 s limit.
+    settle = 0.2 if request.node.callspec.params["limited_server"] == "oxigraph" else 5.0
     time.sleep(0.2)
-    before = _children_cpu_ticks()
-    time.sleep(1.0)
-    # The killed worker's replacement idles: no child burns CPU after the limit.
-    assert _children_cpu_ticks() - before < 20
+    deadline = time.monotonic() + settle
+    while True:
+        before = _children_cpu_ticks()
+        time.sleep(1.0)
+        burnt = _children_cpu_ticks() - before
+        if burnt < 20 or time.monotonic() > deadline:
+            break
+    assert burnt < 20
 
 
 def test_slow_queries_do_not_block_others(limited_server: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graphsvc.store.base import (
     AskResult,
@@ -15,11 +16,22 @@ from graphsvc.store.base import (
     Term,
 )
 
-ENGINES = ("oxigraph", "rdflib")
+if TYPE_CHECKING:
+    from graphsvc.store.remote import RemoteConfig
+
+ENGINES = ("oxigraph", "rdflib", "remote")
 
 
-def open_store(engine: str, *, store_path: Path | None = None) -> Store:
-    """A new, empty store of the named engine."""
+def open_store(
+    engine: str, *, store_path: Path | None = None, remote: RemoteConfig | None = None
+) -> Store:
+    """A new, empty store of the named engine; for ``remote``, the store ``remote`` describes."""
+    if engine == "remote":
+        if remote is None:
+            raise ValueError("the remote engine needs the store's SPARQL endpoint (--endpoint)")
+        from graphsvc.store.remote import RemoteStore
+
+        return RemoteStore(remote)
     if engine == "oxigraph":
         from graphsvc.store.oxigraph import OxigraphStore
 

@@ -25,26 +25,46 @@ class QueryRequest:
     default_graph_uris: Sequence[str] = ()
     named_graph_uris: Sequence[str] = ()
     bindings: Mapping[str, Term] = field(default_factory=dict)
+    media_type: str | None = None
+    """The format the answer will be written in, when known: an engine that can have it
+    written so (a remote store) may hand back its own bytes as ``Verbatim``."""
 
     @property
     def has_protocol_dataset(self) -> bool:
         return bool(self.default_graph_uris or self.named_graph_uris)
 
 
+@dataclass(frozen=True)
+class Verbatim:
+    """An answer the engine already has written in ``media_type``: a remote store's own bytes.
+
+    ``serialise`` sends it as it is when that is the format asked for and it is too short to hold
+    more rows than the cap; otherwise the result's rows are written as usual."""
+
+    body: bytes
+    media_type: str
+
+
 @dataclass
 class SelectResult:
     variables: list[str]
     rows: Iterator[Sequence[Term | None]]
+    native: ox.QuerySolutions | None = None
+    """The engine's own solutions (oxigraph), which its serialisers write without Python in the
+    loop; the same stream as ``rows``: consume one or the other."""
+    verbatim: Verbatim | None = None
 
 
 @dataclass
 class AskResult:
     value: bool
+    verbatim: Verbatim | None = None
 
 
 @dataclass
 class GraphResult:
     triples: Iterator[ox.Triple]
+    verbatim: Verbatim | None = None
 
 
 QueryResult: TypeAlias = SelectResult | AskResult | GraphResult

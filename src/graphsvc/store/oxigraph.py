@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,7 +72,7 @@ class OxigraphStore:
             raise query_syntax_error(exc) from None
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            return SelectResult(variables, (tuple(solution) for solution in result))
+            return SelectResult(variables, (tuple(solution) for solution in result), result)
         if isinstance(result, ox.QueryBoolean):
             return AskResult(bool(result))
         return GraphResult(iter(result))
@@ -118,3 +119,34 @@ class OxigraphStore:
         if self.path is not None:
             self._store.flush()
             self._store.optimize()
+
+    def clear(self) -> None:
+        if self.path is not None:
+            (self.path / self._LOADED).unlink(missing_ok=True)
+        self._store.clear()
+
+    # An on-disk store records which data it holds in this file, written only once a load is
+    # complete (and flushed): a load that died half-way leaves no record and is redone. RocksDB
+    # leaves files it does not own alone.
+    _LOADED = "graphsvc-loaded.json"
+
+    def loaded_graphs(self, version: str) -> list[GraphInfo] | None:
+        """The graphs of an on-disk store that already holds data ``version``, else None."""
+        if self.path is None:
+            return None
+        try:
+            record = json.loads((self.path / self._LOADED).read_text())
+        except (OSError, ValueError):
+            return None
+        if record.get("version") != version:
+            return None
+        return [GraphInfo(name, int(triples)) for name, triples in record["graphs"]]
+
+    def mark_loaded(self, version: str, graphs: list[GraphInfo]) -> None:
+        if self.path is None:
+            return
+        self.flush()
+        record = {"version": version, "graphs": [[g.name, g.triples] for g in graphs]}
+        tmp = self.path / f"{self._LOADED}.tmp"
+        tmp.write_text(json.dumps(record))
+        tmp.replace(self.path / self._LOADED)

@@ -109,6 +109,9 @@ class RdflibStore:
             target = self._protocol_dataset(request)
             union = False
         # The union switch is a module global in rdflib; each query worker is single-threaded.
+        # rdflib reads the global when the query's context is built, inside query(); it is put
+        # back afterwards so other rdflib users in the same process are not affected.
+        previous = rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION
         rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION = union
         target.default_union = union
         bindings = {name: to_rdflib(term) for name, term in request.bindings.items()}
@@ -118,6 +121,8 @@ class RdflibStore:
             raise QuerySyntaxError(f"{exc.msg} ({exc})", exc.lineno, exc.col) from None
         except Exception as exc:  # rdflib raises bare Exceptions for some malformed queries
             raise QuerySyntaxError(str(exc)) from None
+        finally:
+            rdflib_sparql.SPARQL_DEFAULT_GRAPH_UNION = previous
         if result.type == "ASK":
             return AskResult(bool(result.askAnswer))
         if result.type == "SELECT":

@@ -5,6 +5,7 @@ The CLI, uvicorn (``--factory``) and the tests all use it. Nothing happens at im
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,16 +17,21 @@ from fastapi.templating import Jinja2Templates
 
 from graphsvc import __version__
 from graphsvc.config import Settings, project_root
-from graphsvc.service import GraphService, ServiceOptions, build_service
-from graphsvc.web import errors
+from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
+from graphsvc.web import errors, linked, reload
 from graphsvc.web.routes import meta, queries, sparql
+from graphsvc.web.routes import validate as validate_route
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def service_from_settings(settings: Settings) -> GraphService:
-    """Load the data the settings name into a new service (not started)."""
+def service_from_settings(settings: Settings, *, validate: bool = False) -> GraphService:
+    """Load the data the settings name into a new service (not started).
+
+    With ``validate``, the files are validated first and data that does not conform is refused
+    (``ShapesViolated``, carrying the report): see docs/validate.md.
+    """
     root = project_root()
     options = ServiceOptions(
         base_iri=settings.base_iri,
@@ -35,8 +41,12 @@ def service_from_settings(settings: Settings) -> GraphService:
         query_workers=settings.query_workers,
         max_queued=settings.max_queued,
         allowed_service_iris=tuple(settings.allowed_service_iris),
+        result_cache_bytes=settings.result_cache_bytes,
     )
-    return build_service(
+    if settings.engine == "remote":
+        return _remote_service(settings, options)
+    build = functools.partial(
+        build_service,
         settings.resolved_paths(),
         engine=settings.engine,
         options=options,
@@ -44,20 +54,55 @@ def service_from_settings(settings: Settings) -> GraphService:
         store_path=settings.store_path,
         queries_dir=settings.resolved_queries_dir(),
     )
+    if validate:
+        from graphsvc.validate import build_validated
+
+        return build_validated(
+            build, settings.paths, project_root=root, base_iri=settings.base_iri
+        )
+    return build()
+
+
+def _remote_service(settings: Settings, options: ServiceOptions) -> GraphService:
+    """Serve what the remote store holds (see docs/remote.md); nothing is uploaded."""
+    from graphsvc.store.remote import RemoteStore
+
+    if settings.paths:
+        raise ValueError(
+            "the remote engine serves what its store holds; publish files to it first with "
+            "`graphsvc load --to URL PATH ...`"
+        )
+    store = RemoteStore(settings.remote_config())
+    try:
+        release = store.release
+        return attach_service(
+            store,
+            options=options,
+            queries_dir=settings.resolved_queries_dir(),
+            version=release.version if release is not None else None,
+        )
+    finally:
+        store.close()  # the forked workers open their own connections
 
 
 def create_app(settings: Settings | None = None, *, service: GraphService | None = None) -> FastAPI:
     """Build the app. Loads the data now (errors surface before serving); forks workers on start."""
     settings = settings or Settings()
-    service = service or service_from_settings(settings)
+    if settings.reload:
+        reload.check(settings)
+    service = service or service_from_settings(settings, validate=settings.validate_on_load)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.start()
+        watcher = reload.start(app, settings) if settings.reload else None
         try:
             yield
         finally:
-            service.stop()
+            if watcher is not None:
+                await watcher.stop()
+            # --reload may have swapped in a newer service: stop the one serving now.
+            app.state.service.stop()
 
     app = FastAPI(
         title="graphsvc",
@@ -68,16 +113,22 @@ def create_app(settings: Settings | None = None, *, service: GraphService | None
     app.state.settings = settings
     app.state.service = service
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
+    # /sparql first: routes are tried in order, and each miss costs time on every query.
+    app.include_router(sparql.router)
+    # Linked Data pages, VoID, dumps; its ETag middleware goes inside CORS, so 304s get CORS too.
+    linked.install(app, service)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["X-Result-Truncated", "X-Result-Max-Rows"],
+        expose_headers=[
+            "X-Result-Truncated", "X-Result-Max-Rows", "ETag", "Link", "Content-Location"
+        ],
     )
     errors.install(app)
     app.include_router(meta.router)
-    app.include_router(sparql.router)
+    app.include_router(validate_route.router)
     queries.register_operations(app, service)
     app.include_router(queries.router)
     return app

@@ -1,4 +1,8 @@
-"""Request-scoped access to what the app holds, read from ``app.state``."""
+"""Request-scoped access to what the app holds, read from ``app.state``.
+
+The functions are ``async`` although they never wait: FastAPI runs a plain ``def`` dependency in
+a thread pool, a hand-off that cost more than the rest of a small query (docs/performance.md).
+"""
 
 from __future__ import annotations
 
@@ -11,17 +15,17 @@ from graphsvc.config import Settings
 from graphsvc.service import GraphService
 
 
-def get_service(request: Request) -> GraphService:
+async def get_service(request: Request) -> GraphService:
     service: GraphService = request.app.state.service
     return service
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
 

@@ -22,6 +22,7 @@ from graphsvc.errors import (
     NotAcceptable,
     NotFound,
     PayloadTooLarge,
+    RemoteStoreError,
     RequestError,
     Unavailable,
     UnsupportedMediaType,
@@ -39,6 +40,7 @@ STATUS_BY_ERROR: list[tuple[type[GraphsvcError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (DataInvalid, 422),
+    (RemoteStoreError, 502),
     (Unavailable, 503),
 ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import RDF, RDFS, XSD
 from starlette.responses import Response
 
 from graphsvc.errors import NotAcceptable
@@ -54,6 +54,10 @@ def description_graph(service: GraphService, endpoint: str) -> Graph:
     dataset = BNode()
     graph.add((node, SD.defaultDataset, dataset))
     graph.add((dataset, RDF.type, SD.Dataset))
+    # The VoID description (statistics, dumps, licence) of the same dataset.
+    void_url = URIRef(endpoint.removesuffix("/sparql") + "/.well-known/void")
+    graph.add((dataset, RDFS.seeAlso, void_url))
+    graph.add((node, RDFS.seeAlso, void_url))
     default = BNode()
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))

@@ -1,11 +1,11 @@
-"""Liveness, readiness and the home page."""
+"""Liveness and readiness. (The home page is in ``routes/site.py``.)"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from starlette.responses import JSONResponse, Response
 
-from graphsvc.web.deps import ServiceDep, TemplatesDep
+from graphsvc.web.deps import ServiceDep
 
 router = APIRouter(tags=["meta"])
 
@@ -24,12 +24,3 @@ async def ready(service: ServiceDep) -> Response:
         "version": service.version,
     }
     return JSONResponse(body, status_code=200 if service.ready else 503)
-
-
-@router.get("/", summary="Home page", include_in_schema=False)
-async def home(request: Request, service: ServiceDep, templates: TemplatesDep) -> Response:
-    return templates.TemplateResponse(
-        request,
-        "home.html",
-        {"service": service, "queries": list(service.catalog)},
-    )

@@ -25,7 +25,7 @@ from graphsvc.serialize import GRAPH_SERIALISERS, Serialised
 from graphsvc.service import GraphService
 from graphsvc.sparql import Operation, check_depth, classify, refuse_update
 from graphsvc.web.body import decode_utf8, media_type_of, parse_form, read_body
-from graphsvc.web.deps import ServiceDep, SettingsDep, TemplatesDep
+from graphsvc.web.deps import TemplatesDep
 from graphsvc.web.routes import description
 
 router = APIRouter(tags=["SPARQL"])
@@ -129,7 +129,6 @@ async def _handle(
     service: GraphService,
     max_body: int,
     templates: TemplatesDep,
-    endpoint: str,
 ) -> Response:
     params = await _protocol_params(request, max_body)
     query = _single(params, "query")
@@ -144,6 +143,7 @@ async def _handle(
         refuse_update(update)
     if query is None:
         if request.method == "GET" and not (set(params) & {"default-graph-uri", "named-graph-uri"}):
+            endpoint = str(request.url_for("sparql_get"))
             return description.service_description(request, service, templates, endpoint)
         raise ParameterError("missing the 'query' parameter")
     if not query.strip():
@@ -189,12 +189,8 @@ PROTOCOL_PARAMETERS = [
     response_class=Response,
     openapi_extra={"parameters": PROTOCOL_PARAMETERS},
 )
-async def sparql_get(
-    request: Request, service: ServiceDep, settings: SettingsDep, templates: TemplatesDep
-) -> Response:
-    return await _handle(
-        request, service, settings.max_body_bytes, templates, str(request.url_for("sparql_get"))
-    )
+async def sparql_get(request: Request) -> Response:
+    return await _from_state(request)
 
 
 @router.post(
@@ -219,9 +215,13 @@ async def sparql_get(
         }
     },
 )
-async def sparql_post(
-    request: Request, service: ServiceDep, settings: SettingsDep, templates: TemplatesDep
-) -> Response:
-    return await _handle(
-        request, service, settings.max_body_bytes, templates, str(request.url_for("sparql_get"))
-    )
+async def sparql_post(request: Request) -> Response:
+    return await _from_state(request)
+
+
+async def _from_state(request: Request) -> Response:
+    # The hot path: what the app holds is read here rather than injected (FastAPI's dependency
+    # solving costs about as much as a small query), and the endpoint's own URL (url_for walks
+    # every route) is only worked out for the service description.
+    state = request.app.state
+    return await _handle(request, state.service, state.settings.max_body_bytes, state.templates)

@@ -1,0 +1,274 @@
+"""HTTP for the remote engine: kept-alive connections, basic or digest authentication.
+
+Built on the standard library's ``http.client`` rather than httpx: against a store on the same
+network, a point lookup takes the store about a millisecond, and httpx's own work per request
+measured about as much again (bench/RESULTS-remote.md); ``http.client`` spends a tenth of that.
+What this module adds is what a long-running client needs: connections kept alive and reused
+(one idle connection per host, more only while an answer is still being read), a connection the
+store closed while idle detected before it is reused, time limits, digest authentication with
+the store's challenge reused (so a request costs one round trip, not two), and failures turned
+into ``RemoteStoreError`` (502), never an exception a client would see as a 500.
+
+Nothing here may be shared across a fork: a ``Client`` belongs to the process that made it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.client
+import os
+import re
+import secrets
+import select
+import socket
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from graphsvc.errors import RemoteStoreError
+
+READ_SIZE = 1 << 16
+_PARAM = re.compile(r'(\w+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]+)')
+_HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
+Key = tuple[str, str, int]
+
+
+@dataclass
+class _Challenge:
+    """A digest challenge, answered again with a new count until the store sends a new one."""
+
+    params: dict[str, str]
+    count: int = 0
+
+    def answer(self, user: str, password: str, method: str, target: str) -> str:
+        algorithm = self.params.get("algorithm", "MD5").upper()
+        digest = _HASHES[algorithm.removesuffix("-SESS")]
+
+        def h(text: str) -> str:
+            return digest(text.encode()).hexdigest()
+
+        realm, nonce = self.params.get("realm", ""), self.params.get("nonce", "")
+        self.count += 1
+        cnonce, nc = secrets.token_hex(8), f"{self.count:08x}"
+        secret = h(f"{user}:{realm}:{password}")
+        if algorithm.endswith("-SESS"):
+            secret = h(f"{secret}:{nonce}:{cnonce}")
+        qops = [q.strip() for q in self.params.get("qop", "").split(",") if q.strip()]
+        fields = {
+            "username": f'"{user}"', "realm": f'"{realm}"', "nonce": f'"{nonce}"',
+            "uri": f'"{target}"', "algorithm": algorithm,
+        }  # fmt: skip
+        if "auth" in qops:
+            answer = h(f"{secret}:{nonce}:{nc}:{cnonce}:auth:{h(f'{method}:{target}')}")
+            fields.update(qop="auth", nc=nc, cnonce=f'"{cnonce}"')
+        else:
+            answer = h(f"{secret}:{nonce}:{h(f'{method}:{target}')}")
+        fields["response"] = f'"{answer}"'
+        if "opaque" in self.params:
+            fields["opaque"] = f'"{self.params["opaque"]}"'
+        return "Digest " + ", ".join(f"{k}={v}" for k, v in fields.items())
+
+
+def parse_challenge(header: str) -> _Challenge | None:
+    """The digest challenge in a WWW-Authenticate header (None: the store asks for another)."""
+    scheme, _, rest = header.strip().partition(" ")
+    if scheme.lower() != "digest":
+        return None
+    params = {k.lower(): v[1:-1] if v.startswith('"') else v for k, v in _PARAM.findall(rest)}
+    if params.get("algorithm", "MD5").upper().removesuffix("-SESS") not in _HASHES:
+        return None
+    return _Challenge(params)
+
+
+class Answer:
+    """A response from the store, read as a stream; its connection is reused once it is read."""
+
+    def __init__(self, client: Client, key: Key, conn: http.client.HTTPConnection,
+                 response: http.client.HTTPResponse, url: str) -> None:  # fmt: skip
+        self._client, self._key, self._conn = client, key, conn
+        self.response, self.url = response, url
+        self.status = response.status
+        self._open = True
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.response.getheader(name, default) or default
+
+    @property
+    def media_type(self) -> str:
+        return self.header("content-type").split(";", 1)[0].strip().lower()
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body as it arrives; the connection goes back to the pool at its end."""
+        try:
+            while self._open and (data := self.response.read1(READ_SIZE)):
+                yield data
+        except (OSError, http.client.HTTPException) as exc:
+            self.close()
+            raise RemoteStoreError(f"the remote store's answer broke off: {exc}") from None
+        self.close()
+
+    def read(self, limit: int | None = None) -> tuple[bytes, bool]:
+        """The body, or its first ``limit`` bytes or so; and whether that is all of it."""
+        parts, size = [], 0
+        stream = self.chunks()
+        for data in stream:
+            parts.append(data)
+            size += len(data)
+            if limit is not None and size >= limit:
+                # One more read tells whether the body ended exactly here.
+                extra = next(stream, b"")
+                parts.append(extra)
+                return b"".join(parts), not extra
+        return b"".join(parts), True
+
+    def rest(self) -> Iterator[bytes]:
+        """What ``read(limit)`` left unread."""
+        return self.chunks()
+
+    def close(self) -> None:
+        """Done with the answer. One not read to its end takes its connection with it, which is
+        how a store learns that nobody wants the rest (Virtuoso then stops the query)."""
+        if not self._open:
+            return
+        self._open = False
+        if self.response.isclosed():
+            self._client.release(self._key, self._conn)
+        else:
+            self._conn.close()
+
+
+@dataclass
+class Client:
+    """Connections to the store's hosts, for one process."""
+
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    auth: str = "basic"
+    timeout: float = 60.0
+    connect_timeout: float = 5.0
+    _idle: dict[Key, list[http.client.HTTPConnection]] = field(default_factory=dict)
+    _challenge: _Challenge | None = None
+    _pid: int = field(default_factory=os.getpid)
+
+    def _connect(self, key: Key) -> http.client.HTTPConnection:
+        scheme, host, port = key
+        cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
+        conn = cls(host, port, timeout=self.connect_timeout)
+        conn.connect()
+        assert conn.sock is not None
+        conn.sock.settimeout(self.timeout)
+        # Headers and a small body go out in one write already; this keeps a larger body's
+        # last segment from waiting on the store's delayed acknowledgement.
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return conn
+
+    def _take(self, key: Key) -> tuple[http.client.HTTPConnection, bool]:
+        """An idle connection that the store has not closed meanwhile, or a new one."""
+        idle = self._idle.get(key, [])
+        while idle:
+            conn = idle.pop()
+            sock = conn.sock
+            # An idle connection is readable only when the store has closed it (or broke it).
+            if sock is not None and not select.select([sock], [], [], 0)[0]:
+                return conn, True
+            conn.close()
+        return self._connect(key), False
+
+    def release(self, key: Key, conn: http.client.HTTPConnection) -> None:
+        if conn.sock is None or os.getpid() != self._pid:
+            conn.close()
+            return
+        idle = self._idle.setdefault(key, [])
+        if len(idle) >= 4:
+            conn.close()
+        else:
+            idle.append(conn)
+
+    def close(self) -> None:
+        if os.getpid() == self._pid:
+            for conns in self._idle.values():
+                for conn in conns:
+                    conn.close()
+        self._idle.clear()
+
+    def _authorization(self, method: str, target: str) -> str | None:
+        if self.user is None:
+            return None
+        if self.auth == "digest":
+            if self._challenge is None:
+                return None
+            return self._challenge.answer(self.user, self.password or "", method, target)
+        token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
+        return f"Basic {token}"
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        retry: bool = True,
+    ) -> Answer:
+        """Send a request and return the answer, whatever its status, with its body unread.
+
+        ``retry``: the request is safe to send again (a query), which is done once if a reused
+        connection turns out to be broken; an update is never sent twice.
+        """
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        key = (scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80))
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        where = f"{scheme}://{parts.netloc}{parts.path}"
+        for attempt in range(3):
+            try:
+                conn, reused = self._take(key)
+            except TimeoutError:
+                raise RemoteStoreError(
+                    f"the remote SPARQL store at {where} did not accept a connection in time"
+                ) from None
+            except OSError as exc:
+                raise RemoteStoreError(
+                    f"the remote SPARQL store at {where} cannot be reached: {exc}"
+                ) from None
+            sent = {"User-Agent": "graphsvc", **(headers or {})}
+            authorization = self._authorization(method, target)
+            if authorization:
+                sent["Authorization"] = authorization
+            try:
+                conn.request(method, target, body=body, headers=sent)
+                response = conn.getresponse()
+            except TimeoutError:
+                conn.close()
+                raise RemoteStoreError(
+                    f"the remote SPARQL store at {where} did not answer in time"
+                ) from None
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                # A kept-alive connection the store dropped just now: once more on a new one.
+                if reused and retry and attempt == 0:
+                    continue
+                raise RemoteStoreError(
+                    f"the remote SPARQL store at {where} cannot be reached: {exc}"
+                ) from None
+            answer = Answer(self, key, conn, response, where)
+            if answer.status == 401 and self.user is not None and self.auth == "digest":
+                challenge = parse_challenge(answer.header("www-authenticate"))
+                # A first challenge, or a new nonce for an old one: answer it. The same nonce
+                # again means the credentials are wrong, and the store's 401 says so.
+                if challenge is not None and attempt < 2 and (
+                    authorization is None
+                    or challenge.params.get("stale", "").lower() == "true"
+                    or self._challenge is None
+                    or challenge.params.get("nonce") != self._challenge.params.get("nonce")
+                ):
+                    answer.read()
+                    answer.close()
+                    self._challenge = challenge
+                    continue
+            return answer
+        raise AssertionError("unreachable")  # the last attempt returns or raises
+
+
+__all__ = ["Answer", "Client", "parse_challenge"]

@@ -1,0 +1,178 @@
+"""The command line over Virtuoso: `graphsvc load --to` and `graphsvc serve --engine remote`."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pty
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from graphsvc.load import discover
+from tests.remote.virtuoso import Virtuoso
+from tests.support import FIXTURES, cli_server, free_port
+
+RELEASE = "urn:graphsvc-test:cli"
+Done = subprocess.CompletedProcess[str]
+
+
+def graphsvc(*args: str, env: dict[str, str], stderr: int = subprocess.PIPE) -> Done:
+    return subprocess.run(
+        [sys.executable, "-m", "graphsvc", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        timeout=120,
+    )
+
+
+def load_args(virtuoso: Virtuoso) -> list[str]:
+    return [
+        "load", str(FIXTURES / "small"), "--to", virtuoso.sparql_auth,
+        "--graph-store", virtuoso.graph_store, "--release", RELEASE, "--no-validate",
+    ]  # fmt: skip
+
+
+def test_load_to_publishes_with_credentials_from_the_environment(virtuoso: Virtuoso) -> None:
+    done = graphsvc(*load_args(virtuoso), env=virtuoso.env())
+    assert done.returncode == 0, done.stderr
+    assert "published 14 triples in 2 named graphs" in done.stdout
+    # Not on a terminal: the summary only, no progress lines.
+    assert done.stderr == ""
+    assert virtuoso.password not in done.stdout + done.stderr
+    counts = virtuoso.select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{RELEASE}/default-graph> {{ ?s ?p ?o }} }}"
+    )
+    assert counts == [{"n": "11"}]
+
+
+def test_load_to_shows_progress_on_a_terminal(virtuoso: Virtuoso) -> None:
+    leader, follower = pty.openpty()
+    try:
+        done = graphsvc(*load_args(virtuoso), env=virtuoso.env(), stderr=follower)
+        os.close(follower)
+        follower = -1
+        shown = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert done.returncode == 0
+    text = shown.decode()
+    assert "uploading graph 1/3" in text
+    assert "switching 3 graphs" in text
+
+
+def test_load_to_without_credentials_fails_clearly(virtuoso: Virtuoso) -> None:
+    done = graphsvc(*load_args(virtuoso), env={"GRAPHSVC_REMOTE_USER": ""})
+    assert done.returncode == 1
+    assert "graphsvc: error:" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_remote_answers_like_the_local_engine(virtuoso: Virtuoso) -> None:
+    published = graphsvc(*load_args(virtuoso), env=virtuoso.env())
+    version = published.stdout.split("release ")[1].split()[0]
+    args = ["--engine", "remote", "--endpoint", virtuoso.sparql_auth, "--release", RELEASE]
+    with cli_server(*args, env=virtuoso.env()) as base:
+        ready = httpx.get(f"{base}/ready").json()
+        assert ready == {"ready": True, "triples": 14, "graphs": 3, "version": version}
+        names = httpx.get(
+            f"{base}/sparql",
+            params={"query": "SELECT ?n WHERE { ?s <http://xmlns.com/foaf/0.1/name> ?n }"},
+            headers={"Accept": "text/csv"},
+        )
+        assert sorted(names.text.splitlines()[1:]) == sorted(
+            ["Alice", "Bob", '"Carol, ""the"" third"']
+        )
+    # The release's version is the digest `graphsvc serve` reports for the same files.
+    digest = hashlib.sha256()
+    for source in discover([FIXTURES / "small"], base_iri="https://w3id.org/graphsvc/"):
+        digest.update(source.path.read_bytes())
+    assert version == digest.hexdigest()[:16]
+
+
+def test_serve_remote_with_no_store_exits_with_a_message() -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}/sparql"
+    done = graphsvc("serve", "--engine", "remote", "--endpoint", endpoint, env={})
+    assert done.returncode == 2
+    assert "cannot be reached" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_remote_needs_an_endpoint() -> None:
+    done = graphsvc("serve", "--engine", "remote", env={"GRAPHSVC_REMOTE_ENDPOINT": ""})
+    assert done.returncode == 2
+    assert "--endpoint" in done.stderr
+
+
+class Proxy:
+    """A TCP relay to the store, which the test can cut: the store 'goes away'."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.target))
+                self.sockets += [client, upstream]
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+        with contextlib.suppress(OSError):
+            sink.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        self.listener.close()
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+
+@contextlib.contextmanager
+def proxy_to(virtuoso: Virtuoso) -> Iterator[Proxy]:
+    relay = Proxy(virtuoso.http_port)
+    try:
+        yield relay
+    finally:
+        relay.close()
+
+
+def test_a_store_that_goes_away_gives_502_not_500(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    graphsvc(*load_args(virtuoso), env=virtuoso.env())
+    with proxy_to(virtuoso) as relay:
+        endpoint = f"http://127.0.0.1:{relay.port}/sparql-auth"
+        args = ["--engine", "remote", "--endpoint", endpoint, "--release", RELEASE]
+        with cli_server(*args, env=virtuoso.env()) as base:
+            query = {"query": "ASK { ?s ?p ?o }", "format": "json"}
+            assert httpx.get(f"{base}/sparql", params=query).json()["boolean"] is True
+            relay.close()
+            gone = httpx.get(f"{base}/sparql", params=query)
+            assert gone.status_code == 502
+            error = gone.json()["error"]
+            assert error["type"] == "remote-store"
+            assert "remote SPARQL store" in error["message"]
+            assert httpx.get(f"{base}/health").status_code == 200
