@@ -241,6 +241,15 @@ def load_to(
         bool | None,
         typer.Option("--validate/--no-validate", help="Refuse data that fails its shapes."),
     ] = None,
+    chunk: Annotated[
+        int, typer.Option(min=1, help="Triples per upload request (and per --batched step).")
+    ] = 50_000,
+    batched: Annotated[
+        bool,
+        typer.Option(
+            "--batched", help="Switch in steps, not one transaction (see docs/remote.md)."
+        ),
+    ] = False,
 ) -> None:
     """Publish the project's graph (or the given files) to a remote SPARQL store.
 
@@ -289,7 +298,7 @@ def load_to(
             base_iri=settings.base_iri,
             project_root=root if settings.serves_project_data else None,
         )
-        report = publish(sources, config, progress=progress)
+        report = publish(sources, config, progress=progress, chunk=chunk, batched=batched)
     except LoadError as exc:
         raise _fail(exc.message) from None
     except GraphsvcError as exc:
@@ -298,7 +307,8 @@ def load_to(
         raise _fail(str(exc)) from None
     typer.echo(
         f"published {report.triples} triples in {report.graphs} named graphs and the default "
-        f"graph as release {report.version} <{report.release}>"
+        f"graph as release {report.version} <{report.release}> ({report.added} triples added, "
+        f"{report.deleted} deleted)"
         + (f"; removed {len(report.removed)} graphs" if report.removed else "")
     )
 

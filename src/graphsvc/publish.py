@@ -61,6 +61,7 @@ from graphsvc.store.remote_http import Client
 from graphsvc.uploads import CHUNK, upload_graph
 
 TRIPLE = "?s ?p ?o"
+DONE = {"INSERT": "inserted", "DELETE": "deleted"}
 
 
 @dataclass
@@ -195,7 +196,7 @@ def _in_steps(
             if total - left <= done:
                 raise RemoteStoreError(f"the store stopped changing <{graph}> ({keyword})")
             done = total - left
-            say(f"<{graph}>: {keyword.lower()}d {done}/{total} triples")
+            say(f"<{graph}>: {DONE[keyword]} {done}/{total} triples")
 
 
 def _switch_in_steps(

@@ -132,7 +132,11 @@ class Answer:
         if not self._open:
             return
         self._open = False
-        if self.response.isclosed():
+        # http.client leaves an empty body "unread", and an answer sent with "Connection: close"
+        # holds the socket itself: closing the response is what frees it in every case.
+        done = self.response.isclosed() or self.response.length == 0
+        self.response.close()
+        if done:
             self._client.release(self._key, self._conn)
         else:
             self._conn.close()
