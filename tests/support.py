@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -61,34 +62,38 @@ def thread_server(settings: Settings, port: int | None = None) -> Iterator[str]:
 
 @contextlib.contextmanager
 def cli_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
-    """``graphsvc serve ARGS`` as a subprocess; yields its base URL and stops it afterwards."""
+    """``graphsvc serve ARGS`` as a subprocess; yields its base URL and stops it afterwards.
+
+    The server's output goes to a temporary file, not a pipe: a pipe nobody reads fills up with
+    the access log after a few thousand requests and blocks the server.
+    """
     port = free_port()
     command = [sys.executable, "-m", "graphsvc", "serve", "--port", str(port), *args]
-    process = subprocess.Popen(
-        command,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(
+            command,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
         try:
-            wait_healthy(base_url, timeout=60)
-        except RuntimeError:
-            process.kill()
-            output = process.communicate()[0]
-            raise RuntimeError(f"graphsvc serve failed:\n{output}") from None
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stdout:
-            process.stdout.close()
+            try:
+                wait_healthy(base_url, timeout=60)
+            except RuntimeError:
+                process.kill()
+                process.wait()
+                log.seek(0)
+                raise RuntimeError(f"graphsvc serve failed:\n{log.read()}") from None
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def small_settings(**overrides: object) -> Settings:

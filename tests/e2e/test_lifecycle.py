@@ -90,11 +90,14 @@ def test_soak_mixed_requests(tmp_path: Path) -> None:
 
         lock = threading.Lock()
         local = threading.local()
+        clients: list[httpx.Client] = []
 
         def send(item: tuple[str, str, dict[str, str]]) -> None:
             client = getattr(local, "client", None)
             if client is None:
                 client = local.client = httpx.Client(base_url=base_url, timeout=60)
+                with lock:
+                    clients.append(client)
             method, path, params = item
             try:
                 status: int | str = client.request(method, path, params=params).status_code
@@ -111,6 +114,8 @@ def test_soak_mixed_requests(tmp_path: Path) -> None:
         finally:
             done.set()
             watcher.join()
+            for client in clients:
+                client.close()
         assert sum(statuses.values()) == REQUESTS
         server_errors = {
             s: n for s, n in statuses.items() if not isinstance(s, int) or (s >= 500 and s != 503)
