@@ -1,9 +1,7 @@
-"""Query workers: they never outlive their server, and one that copied the store is replaced."""
+"""Query workers never outlive their server, even one killed without a chance to clean up."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -13,11 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc import workers
-from graphsvc.service import GraphService, ServiceOptions, build_service
 from tests.support import FIXTURES, free_port, wait_healthy
-
-NAMES = "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name"
 
 
 def _children(pid: int) -> list[int]:
@@ -65,53 +59,3 @@ def test_workers_exit_when_the_server_is_killed() -> None:
             server.kill()
             server.wait()
 
-
-def _worker_pids(service: GraphService) -> set[int]:
-    assert service.executor is not None
-    return {w.process.pid for w in service.executor._all if w.process.pid is not None}
-
-
-def _one_worker_service() -> GraphService:
-    options = ServiceOptions(base_iri="https://w3id.org/graphsvc/", query_workers=1)
-    return build_service(
-        [FIXTURES / "small"], engine="oxigraph", options=options, project_root=None
-    )
-
-
-def test_a_worker_that_copied_the_store_is_replaced(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Bounds at zero: every query counts as long and every private page as too many.
-    monkeypatch.setattr(workers, "RECYCLE_AFTER_SECONDS", 0.0)
-    monkeypatch.setattr(workers, "RECYCLE_PRIVATE_BYTES", 0)
-    monkeypatch.setattr(workers, "RECYCLE_PRIVATE_SHARE", 0.0)
-    service = _one_worker_service()
-
-    async def scenario() -> None:
-        service.start()
-        try:
-            before = _worker_pids(service)
-            first = await service.run(NAMES, "application/sparql-results+json")
-            after = _worker_pids(service)
-            assert len(after) == 1 and after != before  # a fresh fork took its place
-            second = await service.run(NAMES, "application/sparql-results+json")
-            assert first.body == second.body
-            names = [b["name"]["value"] for b in json.loads(first.body)["results"]["bindings"]]
-            assert names == ["Alice", "Bob", 'Carol, "the" third']
-        finally:
-            service.stop()
-
-    asyncio.run(scenario())
-
-
-def test_a_worker_is_kept_after_a_short_query() -> None:
-    service = _one_worker_service()
-
-    async def scenario() -> None:
-        service.start()
-        try:
-            before = _worker_pids(service)
-            await service.run(NAMES, "application/sparql-results+json")
-            assert _worker_pids(service) == before
-        finally:
-            service.stop()
-
-    asyncio.run(scenario())

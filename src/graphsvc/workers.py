@@ -84,7 +84,6 @@ def _worker_main(
         except (EOFError, OSError):
             return
         try:
-            started = time.monotonic()
             result = store.query(job.request)
             out = serialise(
                 result,
@@ -93,7 +92,7 @@ def _worker_main(
                 prefixes=job.prefixes,
                 rerun=functools.partial(store.query, job.request),
             )
-            conn.send(("ok", out, _unshared(time.monotonic() - started)))
+            conn.send(("ok", out))
         except QuerySyntaxError as exc:
             conn.send(("syntax", exc.message, exc.line, exc.column))
         except GraphsvcError as exc:
@@ -104,34 +103,6 @@ def _worker_main(
         except Exception as exc:
             log.exception("query worker failed")
             conn.send(("crash", f"{type(exc).__name__}: {exc}"))
-
-
-# A worker shares the loaded store with the parent copy-on-write, but reading an engine's
-# structures writes to them (reference counts), so a worker that scans much of the store ends up
-# with a private copy of it: resident memory would grow with the data times the workers. After a
-# long query (the only kind that reads much), a worker whose private memory has grown past these
-# bounds asks to be replaced by a fresh fork, which shares everything again.
-RECYCLE_AFTER_SECONDS = 0.05
-RECYCLE_PRIVATE_BYTES = 64 << 20
-RECYCLE_PRIVATE_SHARE = 0.25
-
-
-def _unshared(took: float) -> bool:
-    """Whether this worker should be replaced (checked only after a long query: reading
-    /proc/self/smaps_rollup walks the page tables)."""
-    if took < RECYCLE_AFTER_SECONDS:
-        return False
-    sizes: dict[str, int] = {}
-    try:
-        with open("/proc/self/smaps_rollup") as rollup:
-            for line in rollup:
-                key, _, value = line.partition(":")
-                if key in ("Rss", "Private_Dirty"):
-                    sizes[key] = int(value.split()[0]) * 1024
-    except (OSError, ValueError):
-        return False
-    private, rss = sizes.get("Private_Dirty", 0), sizes.get("Rss", 0)
-    return private > RECYCLE_PRIVATE_BYTES and private > RECYCLE_PRIVATE_SHARE * rss
 
 
 class _Worker:
@@ -231,10 +202,7 @@ class QueryExecutor:
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise WorkerCrashed(f"the query worker stopped unexpectedly: {exc}") from None
-        if reply[0] == "ok" and len(reply) > 2 and reply[2]:
-            self._replace(worker)  # it copied much of the store: a fresh fork shares it again
-        else:
-            self._idle.put_nowait(worker)
+        self._idle.put_nowait(worker)
         return self._unpack(reply)
 
     @staticmethod

@@ -58,9 +58,13 @@ def server_pid(port: int) -> int:
 
 @pytest.mark.timeout(400)
 def test_soak_mixed_requests(tmp_path: Path) -> None:
-    """20,000 mixed requests at 32 concurrency: no 5xx but designed 503s, bounded memory."""
+    """20,000 mixed requests at 32 concurrency: no 5xx but designed 503s, bounded memory.
+
+    The queue admits every client (64 > 32), so how many answers are 200 does not depend on the
+    machine's speed; overload 503s are tested on their own in tests/web/test_hardening.py.
+    """
     with cli_server(
-        str(FIXTURES / "small"), "--queries", str(FIXTURES / "queries"), "--max-queued", "16"
+        str(FIXTURES / "small"), "--queries", str(FIXTURES / "queries"), "--max-queued", "64"
     ) as base_url:
         pid = server_pid(int(base_url.rsplit(":", 1)[1]))
         requests: list[tuple[str, str, dict[str, str]]] = []
