@@ -7,7 +7,7 @@ W3C_TESTS ?= $(or $(GRAPHSVC_W3C_TESTS),../shared/w3c-rdf-tests)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint types unit conformance validate clean browser bench
+.PHONY: serve test lint types unit conformance validate clean browser bench virtuoso bench-remote
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,15 @@ browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
 
-unit: $(STAMP) browser
+# The remote-engine tests (tests/remote/, docs/remote.md) run a private Virtuoso from Debian's
+# packages; a fresh machine gets it here, before the tests and their time limits start (the test
+# set-up installs it too when run on its own). Non-interactive: no DBA password is asked.
+virtuoso:
+	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends virtuoso-opensource)
+
+unit: $(STAMP) browser virtuoso
 	$(BIN)/pytest
 
 test: lint types unit
@@ -47,6 +55,14 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || \
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 	$(BIN)/python -m bench.driver --scales $(BENCH_SCALES) $(BENCH_ARGS)
+
+# The remote engine against a private Virtuoso: its overhead on the benchmark's query mix and
+# publishing at scale (bench/remote_*.py, bench/RESULTS-remote.md). Never part of `make test`.
+REMOTE_TRIPLES ?= 1000000
+bench-remote: $(STAMP) virtuoso
+	$(BIN)/python -m bench.remote_overhead --triples $(REMOTE_TRIPLES) --profile $(REMOTE_ARGS)
+	$(BIN)/python -m bench.remote_publish --scales 100000,$(REMOTE_TRIPLES)
+	$(BIN)/python -m bench.remote_report --triples $(REMOTE_TRIPLES)
 
 conformance: $(STAMP)
 	$(BIN)/python tools/w3c_conformance.py --tests-dir $(W3C_TESTS)

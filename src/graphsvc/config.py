@@ -126,8 +126,9 @@ class Settings(BaseSettings):
             auth=self.remote_auth,
             release=self.resolved_release(),
             query_params=dict(self.remote_query_params),
-            # The worker is killed at the query time limit; the HTTP wait must outlast it.
-            timeout=self.query_timeout + 30,
+            # The worker is killed at the query time limit; the HTTP wait must outlast it, and
+            # graphsvc's own reads (the dumps) may wait minutes for a large store's first byte.
+            timeout=max(300.0, self.query_timeout + 30),
         )
 
     def resolved_paths(self) -> list[Path]:

@@ -22,7 +22,8 @@ import pyoxigraph as ox
 
 from graphsvc.store.base import GraphResult, QueryRequest
 from graphsvc.store.oxigraph import OxigraphStore
-from graphsvc.store.remote import RemoteConfig, checked
+from graphsvc.store.remote import RemoteConfig
+from graphsvc.store.remote_answers import checked
 from graphsvc.store.remote_http import Client
 
 CHUNK = 50_000

@@ -34,10 +34,10 @@ def graphsvc(*args: str, env: dict[str, str], stderr: int = subprocess.PIPE) -> 
     )
 
 
-def load_args(virtuoso: Virtuoso) -> list[str]:
+def load_args(virtuoso: Virtuoso, *extra: str) -> list[str]:
     return [
         "load", str(FIXTURES / "small"), "--to", virtuoso.sparql_auth,
-        "--graph-store", virtuoso.graph_store, "--release", RELEASE, "--no-validate",
+        "--graph-store", virtuoso.graph_store, "--release", RELEASE, "--no-validate", *extra,
     ]  # fmt: skip
 
 
@@ -57,7 +57,7 @@ def test_load_to_publishes_with_credentials_from_the_environment(virtuoso: Virtu
 def test_load_to_shows_progress_on_a_terminal(virtuoso: Virtuoso) -> None:
     leader, follower = pty.openpty()
     try:
-        done = graphsvc(*load_args(virtuoso), env=virtuoso.env(), stderr=follower)
+        done = graphsvc(*load_args(virtuoso, "--chunk", "4"), env=virtuoso.env(), stderr=follower)
         os.close(follower)
         follower = -1
         shown = b""
@@ -71,7 +71,20 @@ def test_load_to_shows_progress_on_a_terminal(virtuoso: Virtuoso) -> None:
     assert done.returncode == 0
     text = shown.decode()
     assert "uploading graph 1/3" in text
+    # The default graph's 11 triples go in three requests of at most 4.
+    assert f"uploading graph 3/3: <{RELEASE}/default-graph>: 8/11 triples sent" in text
+    assert "comparing with what the store serves" in text
     assert "switching 3 graphs" in text
+
+
+def test_load_to_batched_switches_in_steps(virtuoso: Virtuoso) -> None:
+    done = graphsvc(*load_args(virtuoso, "--batched", "--chunk", "5"), env=virtuoso.env())
+    assert done.returncode == 0, done.stderr
+    assert "published 14 triples in 2 named graphs" in done.stdout
+    counts = virtuoso.select(
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{RELEASE}/default-graph> {{ ?s ?p ?o }} }}"
+    )
+    assert counts == [{"n": "11"}]
 
 
 def test_load_to_without_credentials_fails_clearly(virtuoso: Virtuoso) -> None:

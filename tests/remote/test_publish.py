@@ -148,7 +148,7 @@ def test_readers_see_the_old_graph_or_the_new_one_never_a_mixture(
     old = "".join(line.format("s", i, i) for i in range(3000))
     new = "".join(line.format("t", i, i) for i in range(5000))
     root = project(tmp_path, {"big.nt": old})
-    publish(sources_of(root), virtuoso.config(release))
+    publish(sources_of(root), virtuoso.config(release), chunk=700)
     seen: set[int] = set()
     stop = threading.Event()
 
@@ -162,7 +162,10 @@ def test_readers_see_the_old_graph_or_the_new_one_never_a_mixture(
     try:
         for text in (new, old, new):
             (root / "data" / "big.nt").write_text(text)
-            publish(sources_of(root), virtuoso.config(release))
+            # Uploaded in 8 requests; the switch replaces all 3000 triples with 5000 others.
+            report = publish(sources_of(root), virtuoso.config(release), chunk=700)
+            size = len(text.splitlines())
+            assert (report.added, report.deleted) == (size, 8000 - size)
     finally:
         stop.set()
         poller.join()
@@ -175,3 +178,91 @@ def test_default_graph_triples_go_to_the_release_default_graph(virtuoso: Virtuos
     publish(discover([FIXTURES / "small"], base_iri=BASE), virtuoso.config(release))
     counts = graph_counts(virtuoso, default_graph_iri(release))
     assert counts == {default_graph_iri(release): 11}
+
+
+MANY_BLANKS = """@prefix ex: <http://example.org/> .
+ex:a ex:p [ ex:q [ ex:r [ ex:s "deep" ] ] ; ex:t "one" ] .
+ex:b ex:p [ ex:q "two" ] , [ ex:q "three" ] .
+ex:c ex:list ( "x" "y" "z" [ ex:in "list" ] ) .
+_:shared ex:p ex:a . _:shared ex:q ex:b . ex:d ex:p _:shared .
+ex:e ex:p 1 , 2 , 3 , 4 , 5 .
+"""
+
+
+def local_graph(path: Path, base: str) -> Graph:
+    return Graph().parse(path, format="turtle", publicID=base)
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store", "insert"])
+def test_chunked_uploads_keep_blank_nodes_whole(
+    virtuoso: Virtuoso, tmp_path: Path, graph_store: bool
+) -> None:
+    """Two triples per request, yet every blank node arrives as one node with all its triples."""
+    release = f"urn:graphsvc-test:chunks-{graph_store}"
+    root = project(tmp_path, {"blanks.ttl": MANY_BLANKS})
+    config = virtuoso.config(release, **({} if graph_store else {"graph_store": None}))
+    report = publish(sources_of(root), config, chunk=2)
+    graph = f"{base_of(root)}graph/data/blanks"
+    expected = local_graph(root / "data" / "blanks.ttl", base_of(root))
+    assert report.triples == len(expected) == 27
+    assert isomorphic(virtuoso.graph(graph), expected)
+    assert uploads_left(virtuoso) == 0
+
+
+def test_republishing_changes_only_what_differs(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    release = "urn:graphsvc-test:diff"
+    lines = [f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(500)]
+    root = project(tmp_path, {"g.nt": "".join(lines)})
+    first = publish(sources_of(root), virtuoso.config(release), chunk=100)
+    again = publish(sources_of(root), virtuoso.config(release), chunk=100)
+    lines[7] = '<http://example.org/s7> <http://example.org/p> "seven" .\n'
+    (root / "data" / "g.nt").write_text("".join(lines[:-1]))
+    edited = publish(sources_of(root), virtuoso.config(release), chunk=100)
+    assert (first.added, first.deleted) == (500, 0)
+    assert (again.added, again.deleted) == (0, 0)
+    assert (edited.added, edited.deleted) == (1, 2)  # s7 changed, s499 gone
+    graph = virtuoso.graph(f"{base_of(root)}graph/data/g")
+    assert len(graph) == 499
+    values = {str(value) for value in graph.objects()}
+    assert "seven" in values and "7" not in values and "499" not in values
+
+
+def test_a_batched_switch_never_empties_a_graph(virtuoso: Virtuoso, tmp_path: Path) -> None:
+    """--batched: the new triples arrive before the old leave, 400 at a time."""
+    release = "urn:graphsvc-test:batched"
+    graph = f"{base_of(tmp_path)}graph/data/big"
+    line = '<http://example.org/{}{}> <http://example.org/p> "{}" .\n'
+    old = "".join(line.format("s", i, i) for i in range(3000))
+    new = "".join(line.format("t", i, i) for i in range(2000))
+    root = project(tmp_path, {"big.nt": old, "gone.nt": line.format("g", 0, 0)})
+    publish(sources_of(root), virtuoso.config(release))
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            seen.append(count_of(virtuoso, graph))
+
+    (root / "data" / "big.nt").write_text(new)
+    (root / "data" / "gone.nt").unlink()
+    poller = threading.Thread(target=poll)
+    poller.start()
+    said: list[str] = []
+    try:
+        report = publish(
+            sources_of(root), virtuoso.config(release), chunk=400, batched=True,
+            progress=said.append,
+        )  # fmt: skip
+    finally:
+        stop.set()
+        poller.join()
+    assert (report.added, report.deleted) == (2000, 3000)
+    steps = [line.split(": ", 1)[1] for line in said if line.startswith(f"<{graph}>")]
+    assert steps[:2] == ["inserted 400/2000 triples", "inserted 800/2000 triples"]
+    assert steps[4:6] == ["inserted 2000/2000 triples", "deleted 400/3000 triples"]
+    assert steps[-1] == "deleted 3000/3000 triples"
+    assert report.removed == [f"{base_of(tmp_path)}graph/data/gone"]
+    assert min(seen) >= 2000, sorted(set(seen))
+    assert count_of(virtuoso, graph) == 2000
+    assert graph_counts(virtuoso, f"{base_of(tmp_path)}graph/data/") == {graph: 2000}
+    assert uploads_left(virtuoso) == 0

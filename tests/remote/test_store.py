@@ -18,7 +18,7 @@ from graphsvc.errors import (
 from graphsvc.load import discover
 from graphsvc.queries import QueryCatalog
 from graphsvc.store import AskResult, QueryRequest, SelectResult, Store, open_store
-from graphsvc.store.remote import RemoteStore, bind_parameters
+from graphsvc.store.remote import RemoteStore, bind_parameters, default_graph_iri
 from tests.query_corpus import CORPUS
 from tests.remote.virtuoso import SMALL_RELEASE, Virtuoso
 from tests.support import FIXTURES, free_port
@@ -193,3 +193,26 @@ def test_parameters_need_a_where_group() -> None:
         bind_parameters("CONSTRUCT WHERE { ?x ?p ?o }", {"x": ox.NamedNode("http://e/a")})
     with pytest.raises(QueryEvaluationError):
         bind_parameters("DESCRIBE ?x", {"x": ox.NamedNode("http://e/a")})
+
+
+def test_a_release_without_named_graphs_has_none(virtuoso: Virtuoso) -> None:
+    """The protocol dataset of a release loaded from plain files names no graph, and stays so:
+    Virtuoso, given only default graphs, would let GRAPH ?g range over every graph it holds."""
+    from graphsvc.publish import publish
+
+    release = "urn:graphsvc-test:no-named-graphs"
+    sources = discover([FIXTURES / "small" / "people.ttl"], base_iri=BASE)
+    publish(sources, virtuoso.config(release))
+    store = RemoteStore(virtuoso.config(release))
+    local = open_store("oxigraph")
+    local.load(sources[0])
+    try:
+        for union in (True, False):
+            request = QueryRequest("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", union)
+            assert answer(store, request) == answer(local, request) == (["g"], {})
+        named_only = QueryRequest(
+            "SELECT * WHERE { ?s ?p ?o }", named_graph_uris=[default_graph_iri(release)]
+        )
+        assert answer(store, named_only) == answer(local, named_only)
+    finally:
+        store.close()

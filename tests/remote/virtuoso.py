@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -59,6 +59,7 @@ NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
 ThreadsPerQuery = 1
 MaxQueryMem = 1G
+TransactionAfterImageLimit = {after_image}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {vsp}
@@ -68,7 +69,7 @@ Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 10000000
 MaxQueryCostEstimationTime = 0
-MaxQueryExecutionTime = 60
+MaxQueryExecutionTime = {max_seconds}
 """
 
 
@@ -95,6 +96,7 @@ class Virtuoso:
     process: subprocess.Popen[bytes]
     user: str = "graphsvc"
     password: str = ""
+    dba_password: str = field(default="dba", repr=False)
 
     @property
     def base(self) -> str:
@@ -147,12 +149,13 @@ class Virtuoso:
         values.update(overrides)
         return small_settings(**values)
 
-    def isql(self, sql: str, password: str | None = None) -> str:
+    def isql(self, sql: str, timeout: float = 60) -> str:
+        """Run SQL as the DBA (the bulk loader of bench/remote_overhead.py, for one)."""
         done = subprocess.run(
-            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", password or "dba", f"exec={sql}"],
+            ["isql-vt", f"127.0.0.1:{self.sql_port}", "dba", self.dba_password, f"exec={sql}"],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=timeout,
         )
         if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
             raise RuntimeError(f"isql failed: {done.stdout}\n{done.stderr}")
@@ -199,8 +202,20 @@ def _wait_ready(server: Virtuoso, timeout: float = 90.0) -> None:
 
 
 @contextlib.contextmanager
-def running_virtuoso(folder: Path, *, buffers: int = 20000) -> Iterator[Virtuoso]:
-    """A private Virtuoso with its own database in ``folder``; stopped on exit."""
+def running_virtuoso(
+    folder: Path,
+    *,
+    buffers: int = 20000,
+    after_image: int = 50_000_000,
+    max_seconds: int = 60,
+) -> Iterator[Virtuoso]:
+    """A private Virtuoso with its own database in ``folder``; stopped on exit.
+
+    ``buffers`` (8 KB pages of cache), ``after_image`` (bytes one transaction may change: 50 MB,
+    Virtuoso's default, holds about 200 000 changed triples) and ``max_seconds`` (the time limit
+    of one SPARQL request, updates included) are what a large atomic publish needs raised; the
+    benchmark does (docs/remote.md).
+    """
     ensure_installed()
     http_port, sql_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
@@ -212,6 +227,8 @@ def running_virtuoso(folder: Path, *, buffers: int = 20000) -> Iterator[Virtuoso
             vsp=VSP,
             buffers=buffers,
             dirty=buffers * 3 // 4,
+            after_image=after_image,
+            max_seconds=max_seconds,
         )
     )
     with (folder / "virtuoso.out").open("wb") as out:
@@ -232,6 +249,7 @@ def running_virtuoso(folder: Path, *, buffers: int = 20000) -> Iterator[Virtuoso
         )
         dba = "p" + secrets.token_hex(12)  # an identifier: it must not start with a digit
         server.isql(f"SET PASSWORD dba {dba};")
+        server.dba_password = dba
         yield server
     finally:
         process.terminate()

@@ -25,20 +25,15 @@ are forked, and a connection must never be shared across a fork.
 
 from __future__ import annotations
 
-import io
-import itertools
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pyoxigraph as ox
 
 from graphsvc.errors import (
     LoadError,
-    QuerySyntaxError,
     RemoteStoreError,
     Unavailable,
 )
@@ -55,6 +50,13 @@ from graphsvc.store.base import (
     Verbatim,
 )
 from graphsvc.store.oxigraph import query_syntax_error
+from graphsvc.store.remote_answers import (
+    checked,
+    read_body,
+    rows_of,
+    standard_results,
+    triples_of,
+)
 from graphsvc.store.remote_bind import bind_parameters, values_clause
 from graphsvc.store.remote_http import Answer, Client
 
@@ -68,6 +70,11 @@ NTRIPLES = "application/n-triples"
 RESULTS_ACCEPT = f"{JSON_RESULTS}, {XML_RESULTS};q=0.9"
 XML_FIRST_ACCEPT = f"{XML_RESULTS}, {JSON_RESULTS};q=0.9"
 GRAPH_ACCEPT = f"{NTRIPLES}, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+NO_GRAPH = "urn:graphsvc:no-graph"
+"""A graph IRI that names nothing: an empty part of a protocol dataset (see ``dataset_for``)."""
+GET_LIMIT = 2000
+"""A query whose parameters encode to at most this many characters is sent by GET (URLs of a
+few kilobytes pass every server and proxy), a longer one by POST."""
 RESULT_FORMATS = {
     JSON_RESULTS: ox.QueryResultsFormat.JSON,
     "application/json": ox.QueryResultsFormat.JSON,
@@ -85,21 +92,6 @@ GRAPH_FORMATS = {
     "application/trig": ox.RdfFormat.TRIG,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
-VERBATIM_BYTES = 16 << 20
-"""An answer up to this size is read whole, and may be handed back as it is; a longer one is
-parsed as it streams in (and the connection closed at the row cap)."""
-# Virtuoso labels blank nodes "nodeID://b10000", which is not a blank node label: keep the name.
-_VIRTUOSO_BNODE = re.compile(
-    rb'("type"\s*:\s*"bnode"\s*,\s*"value"\s*:\s*")nodeID://|(<bnode>)nodeID://'
-)
-# ... and writes "typed-literal", which SPARQL 1.1's JSON results format does not have. Inside a
-# JSON string a quote is escaped, so this pattern only ever matches the format's own markup.
-_TYPED_LITERAL = re.compile(rb'("type"\s*:\s*)"typed-literal"')
-_HOLD = 64
-_REMOTE_LINE = re.compile(r"\bline (\d+)")
-_TAGS = re.compile(r"<[^>]+>")
-
-
 @dataclass(frozen=True)
 class RemoteConfig:
     """Where the remote store is and how to talk to it (from ``config.Settings``)."""
@@ -118,8 +110,11 @@ class RemoteConfig:
     """IRI of the release manifest graph; None: serve the store's own default dataset."""
     query_params: Mapping[str, str] = field(default_factory=dict)
     """Extra parameters sent with every query (a store's own time limit, for instance)."""
-    timeout: float = 60.0
-    """Seconds to wait for the store's answer to one query."""
+    timeout: float = 300.0
+    """Seconds to wait for the next byte of the store's answer. A client's query is bounded by
+    graphsvc's own time limit (its worker is stopped, which closes the connection); this bounds
+    graphsvc's own reads: the counts at start-up, and the dumps, for which Virtuoso takes two
+    minutes to start answering on a 1M-triple release."""
     connect_timeout: float = 5.0
     update_timeout: float = 3600.0
     """Seconds to wait for one upload or update while publishing (a large switch takes minutes)."""
@@ -174,125 +169,6 @@ def default_graph_iri(release: str) -> str:
     return f"{release}/default-graph"
 
 
-def describe_error(answer: Answer) -> str:
-    """The first useful line of a store's error body, without markup, for our own message."""
-    try:
-        body, _ = answer.read(1 << 16)
-    except RemoteStoreError:
-        body = b""
-    answer.close()
-    lines = [line.strip() for line in _TAGS.sub("\n", body.decode("utf-8", "replace")).splitlines()]
-    useful = [
-        line
-        for line in lines
-        if line and not line.upper().startswith(("SPARQL QUERY:", "HTTP/1.1"))
-        and not line.startswith("<!")
-    ]
-    return f"HTTP {answer.status}: " + (" ".join(useful[:2])[:300] or "(no message)")
-
-
-def checked(answer: Answer) -> Answer:
-    """The answer if it succeeded; otherwise our error for what went wrong over there."""
-    status, url = answer.status, answer.url
-    if status < 300:
-        return answer
-    detail = describe_error(answer)
-    if status == 400:
-        found = _REMOTE_LINE.search(detail)
-        raise QuerySyntaxError(
-            f"the remote store rejected the query: {detail}",
-            int(found.group(1)) if found else None,
-        )
-    if status in (429, 503):
-        error = Unavailable(f"the remote SPARQL store is busy ({detail}); try again shortly")
-        retry = answer.header("retry-after")
-        error.retry_after = int(retry) if retry.isdigit() else 1
-        raise error
-    if status in (401, 403):
-        raise RemoteStoreError(
-            f"the remote SPARQL store at {url} refused graphsvc's credentials ({detail}); "
-            "check GRAPHSVC_REMOTE_USER, GRAPHSVC_REMOTE_PASSWORD and GRAPHSVC_REMOTE_AUTH"
-        )
-    raise RemoteStoreError(f"the remote SPARQL store at {url} failed: {detail}")
-
-
-class _Stream(io.RawIOBase):
-    """A file over an HTTP answer's body, for the lazy parsers of pyoxigraph."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            try:
-                self._pending = next(self._chunks)
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
-
-
-def _fix_labels(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Rewrite Virtuoso's blank node labels as they stream by (a match may span two chunks)."""
-    pending = b""
-    for chunk in chunks:
-        data = pending + chunk
-        if b"nodeID://" in data:
-            data = _VIRTUOSO_BNODE.sub(rb"\1\2", data)
-        pending = data[-_HOLD:]
-        if len(data) > _HOLD:
-            yield data[:-_HOLD]
-    if pending:
-        yield pending
-
-
-def standard_results(body: bytes) -> bytes:
-    """A whole SPARQL JSON or XML answer with Virtuoso's departures from the standard undone."""
-    if b"nodeID://" in body:
-        body = _VIRTUOSO_BNODE.sub(rb"\1\2", body)
-    if b'"typed-literal"' in body:
-        body = _TYPED_LITERAL.sub(rb'\1"literal"', body)
-    return body
-
-
-def _rows(
-    answer: Answer, solutions: ox.QuerySolutions, width: int
-) -> Iterator[Sequence[Term | None]]:
-    # Closing the answer early (the row cap) drops the connection, which stops the store's work.
-    try:
-        for solution in solutions:
-            yield tuple(solution[i] for i in range(width))
-    except SyntaxError as exc:
-        raise RemoteStoreError(f"the remote store's results do not parse: {exc}") from None
-    finally:
-        answer.close()
-
-
-def _triples(answer: Answer, quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
-    try:
-        for quad in quads:
-            yield quad.triple
-    except SyntaxError as exc:
-        raise RemoteStoreError(f"the remote store's graph does not parse: {exc}") from None
-    finally:
-        answer.close()
-
-
-def _body(answer: Answer) -> tuple[bytes | io.BufferedReader, bool]:
-    """The answer whole (when short enough), or as a stream; and whether it was read whole."""
-    head, complete = answer.read(VERBATIM_BYTES)
-    if complete:
-        return head, True
-    chunks = _fix_labels(itertools.chain([head], answer.rest()))
-    return io.BufferedReader(_Stream(chunks), 1 << 16), False
-
-
 class RemoteStore:
     """A Store over a remote SPARQL 1.1 Protocol endpoint."""
 
@@ -305,6 +181,7 @@ class RemoteStore:
         self._release: Release | None = None
         self._release_read = False
         self._parser: ox.Store | None = None
+        self._checked: dict[str, tuple[Operation, bool]] = {}
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -325,13 +202,19 @@ class RemoteStore:
         worker._release, worker._release_read = self._release, self._release_read
         return worker
 
-    def post_query(
+    def send_query(
         self, text: str, accept: str, dataset: Sequence[tuple[str, str]] = ()
     ) -> Answer:
-        params = [("query", text), *dataset, *self.config.query_params.items()]
-        headers = {"Content-Type": FORM, "Accept": accept}
-        body = urlencode(params).encode()
-        answer = checked(self.http().request("POST", self.config.endpoint, body, headers))
+        params = urlencode([("query", text), *dataset, *self.config.query_params.items()])
+        endpoint = self.config.endpoint
+        if len(params) <= GET_LIMIT:
+            # GET when the URL stays short: Virtuoso answers it 0.3 ms sooner than a POST.
+            url = f"{endpoint}{'&' if '?' in endpoint else '?'}{params}"
+            answer = self.http().request("GET", url, None, {"Accept": accept})
+        else:
+            headers = {"Content-Type": FORM, "Accept": accept}
+            answer = self.http().request("POST", endpoint, params.encode(), headers)
+        answer = checked(answer)
         # Virtuoso answers a query it stopped at its own time limit with 200 and partial results.
         if answer.header("x-sql-state") == "S1TAT":
             answer.close()
@@ -345,7 +228,7 @@ class RemoteStore:
         self, text: str, dataset: Sequence[tuple[str, str]] = ()
     ) -> Iterator[tuple[Term | None, ...]]:
         """Rows of a SELECT query of our own (metadata), read whole."""
-        result = self._results(self.post_query(text, RESULTS_ACCEPT, dataset), None)
+        result = self._results(self.send_query(text, RESULTS_ACCEPT, dataset), None)
         assert isinstance(result, SelectResult)
         return iter([tuple(row) for row in result.rows])
 
@@ -355,7 +238,7 @@ class RemoteStore:
         if results_format is None:
             answer.close()
             raise RemoteStoreError(f"the remote store answered results as {media_type!r}")
-        body, whole = _body(answer)
+        body, whole = read_body(answer)
         verbatim = None
         if isinstance(body, bytes) and results_format is not ox.QueryResultsFormat.TSV:
             body = standard_results(body)
@@ -369,7 +252,7 @@ class RemoteStore:
             answer.close()
             return AskResult(bool(parsed), verbatim=verbatim)
         variables = [v.value for v in parsed.variables]
-        rows = _rows(answer, parsed, len(variables))
+        rows = rows_of(answer, parsed, len(variables))
         # A whole answer may also be written by pyoxigraph's own serialisers (no Python per row);
         # a streamed one is written here, so that the row cap can close it early.
         return SelectResult(variables, rows, native=parsed if whole else None, verbatim=verbatim)
@@ -380,12 +263,12 @@ class RemoteStore:
         if rdf_format is None:
             answer.close()
             raise RemoteStoreError(f"the remote store answered a graph as {media_type!r}")
-        body, whole = _body(answer)
+        body, whole = read_body(answer)
         verbatim = None
         if whole and media_type == wanted and rdf_format is ox.RdfFormat.N_TRIPLES:
             assert isinstance(body, bytes)
             verbatim = Verbatim(body, media_type)
-        return GraphResult(_triples(answer, ox.parse(body, format=rdf_format)), verbatim=verbatim)
+        return GraphResult(triples_of(answer, ox.parse(body, format=rdf_format)), verbatim=verbatim)
 
     # -- the release ------------------------------------------------------------------------
 
@@ -419,17 +302,24 @@ class RemoteStore:
         return Release(iri, version, tuple(sorted(graphs)), default)
 
     def dataset_for(self, request: QueryRequest, has_dataset_clause: bool) -> list[tuple[str, str]]:
-        """The protocol dataset to send: the request's, or the release's graphs."""
+        """The protocol dataset to send: the request's, or the release's graphs.
+
+        A dataset with default graphs and no named graphs (a release loaded from plain files) is
+        sent with one named graph that no store holds: the SPARQL 1.1 Protocol gives such a
+        dataset no named graphs, but Virtuoso would let ``GRAPH ?g`` range over every graph it
+        has. Likewise for named graphs without a default graph.
+        """
         if request.has_protocol_dataset:
-            return [("default-graph-uri", iri) for iri in request.default_graph_uris] + [
-                ("named-graph-uri", iri) for iri in request.named_graph_uris
-            ]
-        release = self.release
-        if has_dataset_clause or release is None:
-            return []
-        default = release.all_graphs if request.union_default_graph else (release.default_graph,)
-        return [("default-graph-uri", iri) for iri in default] + [
-            ("named-graph-uri", iri) for iri in release.graphs
+            default, named = list(request.default_graph_uris), list(request.named_graph_uris)
+        else:
+            release = self.release
+            if has_dataset_clause or release is None:
+                return []
+            default = list(release.all_graphs if request.union_default_graph
+                           else (release.default_graph,))  # fmt: skip
+            named = list(release.graphs)
+        return [("default-graph-uri", iri) for iri in default or [NO_GRAPH]] + [
+            ("named-graph-uri", iri) for iri in named or [NO_GRAPH]
         ]
 
     # -- the Store protocol -----------------------------------------------------------------
@@ -460,15 +350,25 @@ class RemoteStore:
         return Operation.SELECT
 
     def query(self, request: QueryRequest) -> QueryResult:
-        classified = classify(request.text)
-        form = self._parse(request.text, classified.operation, bool(classified.service_targets))
+        # A query parsed once is not parsed again (0.1-0.2 ms each time): named queries and
+        # the pages' own queries come back with every request.
+        known = self._checked.get(request.text)
+        if known is None:
+            classified = classify(request.text)
+            services = bool(classified.service_targets)
+            form = self._parse(request.text, classified.operation, services)
+            known = (form, classified.has_dataset_clause)
+            if len(self._checked) >= 512:
+                self._checked.clear()
+            self._checked[request.text] = known
+        form, has_dataset_clause = known
         text = bind_parameters(request.text, request.bindings)
-        dataset = self.dataset_for(request, classified.has_dataset_clause)
+        dataset = self.dataset_for(request, has_dataset_clause)
         wanted = request.media_type
         if form.returns_graph:
-            return self._graph(self.post_query(text, GRAPH_ACCEPT, dataset), wanted)
+            return self._graph(self.send_query(text, GRAPH_ACCEPT, dataset), wanted)
         accept = XML_FIRST_ACCEPT if wanted == XML_RESULTS else RESULTS_ACCEPT
-        return self._results(self.post_query(text, accept, dataset), wanted)
+        return self._results(self.send_query(text, accept, dataset), wanted)
 
     def graphs(self) -> list[GraphInfo]:
         release = self.release
@@ -497,7 +397,7 @@ class RemoteStore:
             graph_name: ox.NamedNode | ox.DefaultGraph = (
                 ox.DefaultGraph() if name == holder else ox.NamedNode(name)
             )
-            for triple in self._graph(self.post_query(query, GRAPH_ACCEPT), None).triples:
+            for triple in self._graph(self.send_query(query, GRAPH_ACCEPT), None).triples:
                 yield ox.Quad(triple.subject, triple.predicate, triple.object, graph_name)
 
     def __len__(self) -> int:

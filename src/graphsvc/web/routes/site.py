@@ -81,9 +81,12 @@ async def browse(
     page = max(page, 1)
     found = await select(
         service,
-        f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s a {node} FILTER(isIRI(?s)) "
-        "OPTIONAL { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
-        'FILTER(langMatches(lang(?l), "en") || lang(?l) = "") } } GROUP BY ?s '
+        # The aggregate sits in a sub-SELECT: ordering by an aggregate's alias in the same query
+        # is valid SPARQL 1.1, but Virtuoso 7 refuses it (SP031) and this page must work over
+        # the remote engine too.
+        f"SELECT ?s ?label WHERE {{ {{ SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ ?s a {node} "
+        "FILTER(isIRI(?s)) OPTIONAL { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        'FILTER(langMatches(lang(?l), "en") || lang(?l) = "") } } GROUP BY ?s } } '
         f"ORDER BY LCASE(STR(?label)) ?s LIMIT {PAGE_SIZE + 1} OFFSET {(page - 1) * PAGE_SIZE}",
     )
     if not found and page == 1:

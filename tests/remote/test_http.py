@@ -1,0 +1,189 @@
+"""The remote engine's HTTP client against a small local server: reuse, auth, broken connections.
+
+(Digest authentication against a real store is exercised by every Virtuoso test, which publish
+and query over Virtuoso's digest-protected endpoints.)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from graphsvc.errors import RemoteStoreError
+from graphsvc.store.remote_http import Client, parse_challenge
+from tests.support import free_port
+
+REALM, USER, PASSWORD = "test", "graphsvc", "s3cret"
+
+
+@dataclass
+class Seen:
+    connections: set[int] = field(default_factory=set)
+    authorizations: list[str] = field(default_factory=list)
+    nonces: list[str] = field(default_factory=lambda: ["n0"])
+    scheme: str = "digest"
+
+
+def _digest_ok(header: str, method: str, nonce: str) -> bool:
+    params = parse_challenge(header)
+    if params is None:
+        return False
+    p = params.params
+
+    def h(text: str) -> str:
+        return hashlib.md5(text.encode()).hexdigest()
+
+    expected = h(
+        f"{h(f'{USER}:{REALM}:{PASSWORD}')}:{nonce}:{p['nc']}:{p['cnonce']}:auth:"
+        f"{h(method + ':' + p['uri'])}"
+    )
+    return p.get("nonce") == nonce and p.get("response") == expected
+
+
+def handler_for(seen: Seen) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self._answer("POST")
+
+        def do_GET(self) -> None:
+            self._answer("GET")
+
+        def _answer(self, method: str) -> None:
+            seen.connections.add(self.client_address[1])  # one client port per connection
+            if self.path.startswith("/close"):
+                self.close_connection = True
+            if self.path.startswith("/big"):
+                self._reply(200, b"x" * 1_000_000)
+                return
+            header = self.headers.get("Authorization", "")
+            seen.authorizations.append(header)
+            if seen.scheme == "basic":
+                token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+                if header != f"Basic {token}":
+                    self._reply(401, b"", {"WWW-Authenticate": f'Basic realm="{REALM}"'})
+                    return
+            elif seen.scheme == "digest" and not _digest_ok(header, method, seen.nonces[-1]):
+                challenge = f'Digest realm="{REALM}", nonce="{seen.nonces[-1]}", qop="auth"'
+                self._reply(401, b"who?", {"WWW-Authenticate": challenge})
+                return
+            self._reply(200, b"hello", {"Content-Type": "text/plain"})
+
+    return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Seen]]:
+    seen = Seen()
+    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), handler_for(seen))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+def body(client: Client, url: str, method: str = "GET") -> tuple[int, bytes]:
+    answer = client.request(method, url, b"q=1" if method == "POST" else None)
+    data, _ = answer.read()
+    answer.close()
+    return answer.status, data
+
+
+def test_digest_answers_the_challenge_once_then_reuses_it(server: tuple[str, Seen]) -> None:
+    base, seen = server
+    client = Client(user=USER, password=PASSWORD, auth="digest")
+    try:
+        assert [body(client, f"{base}/q", method) for method in ("GET", "POST", "GET")] == [
+            (200, b"hello")
+        ] * 3
+        # One refused request without credentials, then three answered: one round trip each.
+        assert len(seen.authorizations) == 4
+        assert seen.authorizations[0] == ""
+        counts = [parse_challenge(a).params["nc"] for a in seen.authorizations[1:]]  # type: ignore[union-attr]
+        assert counts == ["00000001", "00000002", "00000003"]
+        # The store moves to a new nonce: answered again, transparently.
+        seen.nonces.append("n1")
+        assert body(client, f"{base}/q") == (200, b"hello")
+        # All of it over one kept-alive connection.
+        assert len(seen.connections) == 1
+    finally:
+        client.close()
+
+
+def test_wrong_digest_credentials_give_the_stores_401(server: tuple[str, Seen]) -> None:
+    base, seen = server
+    client = Client(user=USER, password="wrong", auth="digest")
+    try:
+        assert body(client, f"{base}/q") == (401, b"who?")
+        assert len(seen.authorizations) == 2  # the challenge, then one answer, no loop
+    finally:
+        client.close()
+
+
+def test_basic_credentials_are_sent_with_every_request(server: tuple[str, Seen]) -> None:
+    base, seen = server
+    seen.scheme = "basic"
+    client = Client(user=USER, password=PASSWORD, auth="basic")
+    try:
+        assert body(client, f"{base}/q") == (200, b"hello")
+        assert body(client, f"{base}/q", "POST") == (200, b"hello")
+        assert len(seen.authorizations) == 2
+    finally:
+        client.close()
+
+
+def test_a_connection_the_server_closed_is_replaced(server: tuple[str, Seen]) -> None:
+    base, seen = server
+    seen.scheme = "none"
+    client = Client()
+    try:
+        assert body(client, f"{base}/close") == (200, b"hello")
+        assert body(client, f"{base}/q") == (200, b"hello")
+        assert body(client, f"{base}/q", "POST") == (200, b"hello")
+        assert len(seen.connections) == 2
+    finally:
+        client.close()
+
+
+def test_an_answer_left_unread_takes_its_connection_with_it(server: tuple[str, Seen]) -> None:
+    base, seen = server
+    seen.scheme = "none"
+    client = Client()
+    try:
+        answer = client.request("GET", f"{base}/big")
+        head, whole = answer.read(1000)
+        assert not whole and 1000 <= len(head) < 1_000_000
+        answer.close()  # the rest is never read: the connection cannot be reused
+        assert body(client, f"{base}/q") == (200, b"hello")
+        assert len(seen.connections) == 2
+    finally:
+        client.close()
+
+
+def test_an_unreachable_store_is_a_remote_store_error() -> None:
+    client = Client(connect_timeout=2)
+    with pytest.raises(RemoteStoreError, match="cannot be reached"):
+        client.request("GET", f"http://127.0.0.1:{free_port()}/sparql")
