@@ -54,7 +54,8 @@ class System:
             ]  # fmt: skip
         assert data is not None
         if self.kind == "graphsvc":
-            workers = ["--http-workers", str(self.http_workers)] if self.http_workers > 1 else []
+            # Server processes (query threads); the ceiling runs as many uvicorn workers.
+            workers = ["--processes", str(self.http_workers)] if self.http_workers > 1 else []
             return [
                 sys.executable, "-m", "graphsvc", "serve", str(data), "--port", str(port),
                 "--queries", str(QUERIES_DIR), "--query-timeout", str(CAP_SECONDS),

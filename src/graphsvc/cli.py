@@ -6,17 +6,22 @@ Exit codes: 0 success, 1 a failed check, 2 a usage error or input that does not 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from graphsvc import supervise
 from graphsvc.errors import DataInvalid, GraphsvcError, LoadError, ParameterError
 from graphsvc.validate_cli import refused
 from graphsvc.validate_cli import register as register_validate
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
     from graphsvc.config import Settings
 
 app = typer.Typer(
@@ -79,7 +84,16 @@ def serve(
     query_timeout: Annotated[float | None, typer.Option(help="Seconds per query.")] = None,
     max_rows: Annotated[int | None, typer.Option(help="Row cap; 0 for none.")] = None,
     max_body_bytes: Annotated[int | None, typer.Option(help="Largest request body.")] = None,
-    workers: Annotated[int | None, typer.Option(help="Query worker processes.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Queries evaluated at once (threads or worker processes).")
+    ] = None,
+    query_isolation: Annotated[
+        str | None,
+        typer.Option(help="thread, process or auto: how an overrunning query is stopped."),
+    ] = None,
+    processes: Annotated[
+        int | None, typer.Option(help="Server processes (query threads only).")
+    ] = None,
     max_queued: Annotated[
         int | None, typer.Option(help="Queries that may wait for a worker before 503.")
     ] = None,
@@ -112,11 +126,11 @@ def serve(
     With --engine remote it serves what the remote store holds (see `graphsvc load --to`).
     Its credentials are read from GRAPHSVC_REMOTE_USER and GRAPHSVC_REMOTE_PASSWORD only.
     """
-    import uvicorn
-
-    from graphsvc.web.app import create_app
-
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    supervised = supervise.SupervisorLink.from_environment()
+    if supervised is not None:
+        _serve_supervised(*supervised, log_level=log_level)
+        return
     settings = _settings(
         paths=paths,
         host=host,
@@ -130,6 +144,8 @@ def serve(
         max_rows=max_rows,
         max_body_bytes=max_body_bytes,
         query_workers=workers,
+        query_isolation=query_isolation,
+        processes=processes,
         max_queued=max_queued,
         result_cache_bytes=result_cache,
         base_iri=base_iri,
@@ -141,14 +157,12 @@ def serve(
         remote_release=release,
     )
     _quiet_http_log(log_level)
-    try:
-        web_app = create_app(settings)
-    except DataInvalid as exc:
-        raise refused(exc) from None
-    except GraphsvcError as exc:
-        raise _fail(exc.message) from None
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    if _query_threads(settings):
+        _supervise(settings.model_copy(update={"query_isolation": "thread"}), log_level)
+        return
+    import uvicorn
+
+    web_app = _app(settings)
     uvicorn.run(
         web_app,
         host=settings.host,
@@ -156,6 +170,85 @@ def serve(
         log_level=log_level.lower(),
         timeout_graceful_shutdown=int(settings.query_timeout) + 1,
     )
+
+
+def _app(settings: Settings, **hooks: Any) -> FastAPI:
+    from graphsvc.web.app import create_app
+
+    try:
+        return create_app(settings, **hooks)
+    except DataInvalid as exc:
+        raise refused(exc) from None
+    except GraphsvcError as exc:
+        raise _fail(exc.message) from None
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _query_threads(settings: Settings) -> bool:
+    """Whether queries run on threads under a supervisor (see threads.py and supervise.py)."""
+    if settings.query_isolation == "auto":
+        # rdflib holds the GIL while it evaluates, and the remote engine's queries are the
+        # store's work: only oxigraph gains from threads. --reload swaps versions in-process.
+        return settings.engine == "oxigraph" and not settings.reload
+    if settings.query_isolation == "thread" and settings.engine != "oxigraph":
+        raise _fail("--query-isolation thread is for the oxigraph engine")
+    if settings.query_isolation == "process" and settings.processes > 1:
+        raise _fail("--processes is for query threads: drop --query-isolation process")
+    return settings.query_isolation == "thread"
+
+
+def _supervise(settings: Settings, log_level: str) -> None:
+    if settings.reload:
+        raise _fail("--reload runs queries in forked workers of one server process; "
+                    "drop --query-isolation thread and --processes")  # fmt: skip
+    try:
+        sock = supervise.bind(settings.host, settings.port)
+    except OSError as exc:
+        raise _fail(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
+    supervisor = supervise.Supervisor(
+        sock=sock,
+        command=supervise.server_command(log_level),
+        environment={**os.environ, supervise.SUPERVISED_SETTINGS: settings.model_dump_json()},
+        processes=settings.processes,
+        grace=settings.query_timeout + 5,
+    )
+    code = supervisor.run()
+    if code:
+        raise typer.Exit(code)
+
+
+def _serve_supervised(
+    sock: socket.socket, link: supervise.SupervisorLink, *, log_level: str
+) -> None:
+    """One server process under the supervisor: settings from it, the socket it bound."""
+    import uvicorn
+
+    from graphsvc.config import Settings
+
+    settings = Settings.model_validate_json(os.environ[supervise.SUPERVISED_SETTINGS])
+    _quiet_http_log(log_level)
+
+    def ready() -> None:
+        # After service.start(): its forks (the dumps writer) see no other thread of ours.
+        link.watch_supervisor()
+        link.ready()
+
+    web_app = _app(settings, on_ready=ready, on_runaway=link.retire)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            web_app,
+            log_level=log_level.lower(),
+            timeout_graceful_shutdown=int(settings.query_timeout) + 1,
+        )
+    )
+    server.run(sockets=[sock])
+    # A runaway query's thread never ends by itself, and interpreter exit would wait for it:
+    # leaving at once is how a runaway stops.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
 
 
 @app.command()

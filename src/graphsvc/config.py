@@ -54,6 +54,20 @@ class Settings(BaseSettings):
     query_workers: int = Field(
         4, ge=1, description="Worker processes that evaluate queries (each can be stopped)."
     )
+    query_isolation: Literal["auto", "thread", "process"] = Field(
+        "auto",
+        description="How a query is run so that it can be stopped at its time limit. thread: on "
+        "a thread of the server process, which `graphsvc serve` replaces when a query overruns "
+        "(fastest, least memory; oxigraph engine). process: in a forked worker that is killed "
+        "at the limit. auto: thread under `graphsvc serve` with the oxigraph engine and no "
+        "--reload, process otherwise.",
+    )
+    processes: int = Field(
+        1,
+        ge=1,
+        description="Server processes under `graphsvc serve` with query threads. Each holds its "
+        "own copy of an in-memory store; over an on-disk store (--store) they share one.",
+    )
     max_queued: int = Field(
         64, ge=0, description="Queries allowed to wait for a worker before 503 Overloaded."
     )

@@ -21,6 +21,7 @@ from graphsvc.serialize import Serialised, serialise
 from graphsvc.sparql import Classified, Operation, check_policy, classify, refuse_update
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
 from graphsvc.store.oxigraph import OxigraphStore
+from graphsvc.threads import ThreadedExecutor
 from graphsvc.workers import Job, QueryExecutor
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class ServiceOptions:
     allowed_service_iris: Sequence[str] = ()
     result_cache_bytes: int = 0
     """Bytes of serialised results to keep (see cache.py); 0: no cache."""
+    query_threads: bool = False
+    """Evaluate queries on threads of this process (threads.py), not in forked workers."""
 
 
 @dataclass
@@ -51,13 +54,15 @@ class GraphService:
     graphs: list[GraphInfo] = field(default_factory=list)
     version: str = ""
     loaded_at: float = field(default_factory=time.time)
-    executor: QueryExecutor | None = None
+    executor: QueryExecutor | ThreadedExecutor | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     """Run by ``start()`` before the workers fork: the last moment the parent may read the store."""
     on_stop: list[Callable[[], None]] = field(default_factory=list)
     extensions: dict[str, object] = field(default_factory=dict)
     """What other layers compute once per loaded version and keep with it (Linked Data facts)."""
     cache: ResultCache | None = None
+    on_runaway: Callable[[], None] | None = None
+    """With query threads: called when a query outlives its limit (see threads.py)."""
 
     @property
     def triple_count(self) -> int:
@@ -71,12 +76,21 @@ class GraphService:
         """Run the start hooks, then fork the workers: from now on only they read the store."""
         for hook in self.on_start:
             hook()
-        self.executor = QueryExecutor(
-            self.store,
-            workers=self.options.query_workers,
-            timeout=self.options.query_timeout,
-            max_queued=self.options.max_queued,
-        )
+        if self.options.query_threads:
+            self.executor = ThreadedExecutor(
+                self.store,
+                workers=self.options.query_workers,
+                timeout=self.options.query_timeout,
+                max_queued=self.options.max_queued,
+                on_runaway=self.on_runaway,
+            )
+        else:
+            self.executor = QueryExecutor(
+                self.store,
+                workers=self.options.query_workers,
+                timeout=self.options.query_timeout,
+                max_queued=self.options.max_queued,
+            )
         self.executor.start()
 
     def stop(self) -> None:
@@ -215,12 +229,20 @@ def build_service(
     started = time.perf_counter()
     sources = discover(paths, base_iri=options.base_iri, project_root=project_root)
     version = sources_digest(sources)
-    store = open_store(engine, store_path=store_path)
     # An on-disk store that already holds exactly these files is served as it is (start-up
-    # then costs an open, not a load); any other content is replaced, never added to.
-    # Which graph each file goes to is part of what the store holds, not only the bytes.
+    # then costs an open, not a load), read-only; any other content is replaced, never added
+    # to. Which graph each file goes to is part of what the store holds, not only the bytes.
     layout = repr([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources])
     stored = f"{version}-{hashlib.sha256(layout.encode()).hexdigest()[:16]}"
+    store: Store
+    if (
+        engine == "oxigraph"
+        and store_path is not None
+        and OxigraphStore.recorded_graphs(store_path, stored) is not None
+    ):
+        store = OxigraphStore(store_path, read_only=True)
+    else:
+        store = open_store(engine, store_path=store_path)
     graphs = store.loaded_graphs(stored) if isinstance(store, OxigraphStore) else None
     if graphs is None:
         if isinstance(store, OxigraphStore):

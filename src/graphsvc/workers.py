@@ -65,6 +65,24 @@ class WorkerCrashed(GraphsvcError):
     kind = "internal"
 
 
+def evaluate(store: Store, job: Job) -> Serialised:
+    """Evaluate and serialise a job: what a worker process or a query thread does."""
+    try:
+        result = store.query(job.request)
+        return serialise(
+            result,
+            job.media_type,
+            max_rows=job.max_rows,
+            prefixes=job.prefixes,
+            rerun=functools.partial(store.query, job.request),
+        )
+    except GraphsvcError:
+        raise
+    except (ValueError, RuntimeError) as exc:
+        # Engines raise these for queries they reject at evaluation (unknown function...).
+        raise QueryEvaluationError(f"the query cannot be evaluated: {exc}") from None
+
+
 def _worker_main(
     conn: multiprocessing.connection.Connection, store: Store, parent_ends: Sequence[int] = ()
 ) -> None:
@@ -84,22 +102,11 @@ def _worker_main(
         except (EOFError, OSError):
             return
         try:
-            result = store.query(job.request)
-            out = serialise(
-                result,
-                job.media_type,
-                max_rows=job.max_rows,
-                prefixes=job.prefixes,
-                rerun=functools.partial(store.query, job.request),
-            )
-            conn.send(("ok", out))
+            conn.send(("ok", evaluate(store, job)))
         except QuerySyntaxError as exc:
             conn.send(("syntax", exc.message, exc.line, exc.column))
         except GraphsvcError as exc:
             conn.send(("error", exc.kind, exc.message))
-        except (ValueError, RuntimeError) as exc:
-            # Engines raise these for queries they reject at evaluation (unknown function...).
-            conn.send(("error", "query-evaluation", f"the query cannot be evaluated: {exc}"))
         except Exception as exc:
             log.exception("query worker failed")
             conn.send(("crash", f"{type(exc).__name__}: {exc}"))

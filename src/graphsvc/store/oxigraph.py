@@ -35,9 +35,16 @@ def query_syntax_error(exc: SyntaxError) -> QuerySyntaxError:
 class OxigraphStore:
     engine = "oxigraph"
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
-        self._store = ox.Store(str(path)) if path is not None else ox.Store()
+        if path is None:
+            self._store = ox.Store()
+        elif read_only:
+            # Several server processes may serve one store: only a loading one opens it for
+            # writing (RocksDB allows one writer; readers need no lock).
+            self._store = ox.Store.read_only(str(path))
+        else:
+            self._store = ox.Store(str(path))
 
     def load(self, source: SourceFile) -> int:
         check_source(source)
@@ -134,8 +141,13 @@ class OxigraphStore:
         """The graphs of an on-disk store that already holds data ``version``, else None."""
         if self.path is None:
             return None
+        return self.recorded_graphs(self.path, version)
+
+    @classmethod
+    def recorded_graphs(cls, path: Path, version: str) -> list[GraphInfo] | None:
+        """What the store at ``path`` records holding, if it is data ``version``; else None."""
         try:
-            record = json.loads((self.path / self._LOADED).read_text())
+            record = json.loads((path / cls._LOADED).read_text())
         except (OSError, ValueError):
             return None
         if record.get("version") != version:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -42,6 +42,8 @@ def service_from_settings(settings: Settings, *, validate: bool = False) -> Grap
         max_queued=settings.max_queued,
         allowed_service_iris=tuple(settings.allowed_service_iris),
         result_cache_bytes=settings.result_cache_bytes,
+        # "auto" means threads only under `graphsvc serve`, which resolves it before this.
+        query_threads=settings.query_isolation == "thread",
     )
     if settings.engine == "remote":
         return _remote_service(settings, options)
@@ -85,16 +87,29 @@ def _remote_service(settings: Settings, options: ServiceOptions) -> GraphService
         store.close()  # the forked workers open their own connections
 
 
-def create_app(settings: Settings | None = None, *, service: GraphService | None = None) -> FastAPI:
-    """Build the app. Loads the data now (errors surface before serving); forks workers on start."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    service: GraphService | None = None,
+    on_ready: Callable[[], None] | None = None,
+    on_runaway: Callable[[], None] | None = None,
+) -> FastAPI:
+    """Build the app. Loads the data now (errors surface before serving); forks workers on start.
+
+    ``on_ready`` is called once the service has started; ``on_runaway`` when a query thread
+    outlives its time limit (``graphsvc serve`` replaces the process then; see supervise.py).
+    """
     settings = settings or Settings()
     if settings.reload:
         reload.check(settings)
     service = service or service_from_settings(settings, validate=settings.validate_on_load)
+    service.on_runaway = on_runaway
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         service.start()
+        if on_ready is not None:
+            on_ready()
         watcher = reload.start(app, settings) if settings.reload else None
         try:
             yield

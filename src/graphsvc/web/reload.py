@@ -38,6 +38,10 @@ def check(settings: Settings) -> None:
         raise ValueError("--reload keeps each version of the graph in memory; drop --store")
     if settings.engine == "remote":
         raise ValueError("--reload watches local files; the remote engine has none")
+    if settings.query_isolation == "thread" or settings.processes > 1:
+        # A swap happens inside one process, and the old version's queries must be stoppable.
+        raise ValueError("--reload runs queries in forked workers of one server process; "
+                         "drop --query-isolation thread and --processes")
 
 
 def watched_paths(settings: Settings) -> list[Path]:
