@@ -130,6 +130,8 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=str(TEMPLATES))
     # /sparql first: routes are tried in order, and each miss costs time on every query.
     app.include_router(sparql.router)
+    # Added first, so innermost: the middlewares below apply to it as to the routes.
+    app.add_middleware(sparql.SparqlFastPath)
     # Linked Data pages, VoID, dumps; its ETag middleware goes inside CORS, so 304s get CORS too.
     linked.install(app, service)
     app.add_middleware(

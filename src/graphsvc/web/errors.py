@@ -86,18 +86,28 @@ def error_response(
     )
 
 
+def domain_error_response(request: Request, exc: GraphsvcError) -> Response:
+    """The envelope of an error graphsvc raised on purpose (a bad query, a time limit...)."""
+    status = status_for(exc)
+    headers = {}
+    if isinstance(exc, Unavailable):
+        headers["Retry-After"] = str(exc.retry_after)
+    if status == 500:
+        log.error("internal error on %s: %s", request.url.path, exc.message)
+    return error_response(request, status, exc.kind, exc.message, exc.details(), headers)
+
+
+def unexpected_error_response(request: Request) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return error_response(request, 500, "internal", "internal server error (logged)")
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every error the one envelope."""
 
     @app.exception_handler(GraphsvcError)
     async def domain_error(request: Request, exc: GraphsvcError) -> Response:
-        status = status_for(exc)
-        headers = {}
-        if isinstance(exc, Unavailable):
-            headers["Retry-After"] = str(exc.retry_after)
-        if status == 500:
-            log.error("internal error on %s: %s", request.url.path, exc.message)
-        return error_response(request, status, exc.kind, exc.message, exc.details(), headers)
+        return domain_error_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -115,5 +125,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s", request.url.path)
-        return error_response(request, 500, "internal", "internal server error (logged)")
+        return unexpected_error_response(request)
