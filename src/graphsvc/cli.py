@@ -206,16 +206,13 @@ def _supervise(settings: Settings, log_level: str) -> None:
         sock = supervise.bind(settings.host, settings.port)
     except OSError as exc:
         raise _fail(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
-    supervisor = supervise.Supervisor(
-        sock=sock,
-        command=supervise.server_command(log_level),
-        environment={**os.environ, supervise.SUPERVISED_SETTINGS: settings.model_dump_json()},
+    supervise.exec_supervisor(
+        sock,
+        log_level=log_level,
         processes=settings.processes,
         grace=settings.query_timeout + 5,
+        settings_json=settings.model_dump_json(),
     )
-    code = supervisor.run()
-    if code:
-        raise typer.Exit(code)
 
 
 def _serve_supervised(

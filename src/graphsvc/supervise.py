@@ -25,6 +25,7 @@ PIPE_BUF so that writes from several processes never interleave: ``ready <pid>``
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import select
@@ -42,6 +43,8 @@ SUPERVISED = "GRAPHSVC_SUPERVISED"
 """Set in a server process's environment: ``<listen fd>,<message fd>,<lifeline fd>``."""
 SUPERVISED_SETTINGS = "GRAPHSVC_SUPERVISED_SETTINGS"
 """The supervisor's resolved settings, as JSON: flags and environment were read once, there."""
+SUPERVISOR = "GRAPHSVC_SUPERVISOR"
+"""What ``main`` runs: the listening socket's descriptor, the server command, and counts."""
 RESTART_LIMIT = 5
 """Unexpected exits within RESTART_WINDOW after which the supervisor gives up."""
 RESTART_WINDOW = 60.0
@@ -244,3 +247,47 @@ def bind(host: str, port: int) -> socket.socket:
 
 def server_command(log_level: str) -> list[str]:
     return [sys.executable, "-m", "graphsvc", "serve", "--log-level", log_level]
+
+
+def exec_supervisor(
+    sock: socket.socket, *, log_level: str, processes: int, grace: float, settings_json: str
+) -> None:
+    """Become the supervisor: a fresh interpreter that imports only this module.
+
+    The command line has read flags and environment with pydantic and typer; the supervisor
+    needs neither, and lives as long as the service, so it sheds them (about 17 MB).
+    """
+    spec = {
+        "listen_fd": sock.fileno(),
+        "command": server_command(log_level),
+        "processes": processes,
+        "grace": grace,
+        "log_level": log_level,
+    }
+    environment = {**os.environ, SUPERVISOR: json.dumps(spec), SUPERVISED_SETTINGS: settings_json}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The arguments after the module are only for ps and friends: what serves, and where.
+    host, port = sock.getsockname()[:2]
+    shown = ["serve", "--host", str(host), "--port", str(port)]
+    os.execve(sys.executable, [sys.executable, "-m", "graphsvc.supervise", *shown], environment)
+
+
+def main() -> int:
+    spec = json.loads(os.environ[SUPERVISOR])
+    logging.basicConfig(
+        level=str(spec["log_level"]).upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != SUPERVISOR}
+    supervisor = Supervisor(
+        sock=socket.socket(fileno=int(spec["listen_fd"])),
+        command=list(spec["command"]),
+        environment=environment,
+        processes=int(spec["processes"]),
+        grace=float(spec["grace"]),
+    )
+    return supervisor.run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
