@@ -152,6 +152,11 @@ def _quality(ranges: list[MediaRange], media_type: str) -> tuple[float, int]:
     return best.q, best.specificity
 
 
+# Clients send the same few Accept headers again and again; the answer depends on nothing else.
+_NEGOTIATED: dict[tuple[str | None, tuple[str, ...], int], str | None] = {}
+_NEGOTIATED_MAX = 512
+
+
 def negotiate(
     accept: str | None, offered: list[str], aliases: dict[str, str] | None = None
 ) -> str | None:
@@ -166,8 +171,21 @@ def negotiate(
     ...           GRAPH_TYPES, GRAPH_ALIASES)
     'application/rdf+xml'
     """
+    if aliases is not None and aliases is not ALIASES and aliases is not GRAPH_ALIASES:
+        return _negotiate(accept, offered, aliases)  # a caller's own table: not remembered
+    # Only this module's constant tables are remembered: their identity tells them apart.
+    key = (accept, tuple(offered), id(aliases))
+    if key in _NEGOTIATED:
+        return _NEGOTIATED[key]
+    chosen = _negotiate(accept, offered, aliases or {})
+    if len(_NEGOTIATED) >= _NEGOTIATED_MAX:
+        _NEGOTIATED.clear()
+    _NEGOTIATED[key] = chosen
+    return chosen
+
+
+def _negotiate(accept: str | None, offered: list[str], aliases: dict[str, str]) -> str | None:
     ranges = parse_accept(accept)
-    aliases = aliases or {}
     scored: list[tuple[float, int, int, str]] = []
     for position, media_type in enumerate(offered):
         q, specificity = _quality(ranges, media_type)

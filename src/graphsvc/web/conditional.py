@@ -16,6 +16,7 @@ HEAD is answered as the GET of the same URL without its body (RFC 9110 §9.3.2),
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from email.utils import formatdate, parsedate_to_datetime
@@ -34,8 +35,20 @@ def answer_varies(scope: Scope) -> bool:
     """Whether the same request may get different bytes from the same data."""
     if scope["path"] in BODY_HASHED_PATHS:
         return True
-    query = unquote_plus(scope.get("query_string", b"").decode("latin-1"))
+    return _calls_volatile_function(scope.get("query_string", b""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _calls_volatile_function(query_string: bytes) -> bool:
+    # Remembered: the same query URLs come again and again, and unquoting one costs more than
+    # the rest of this middleware.
+    query = unquote_plus(query_string.decode("latin-1"))
     return bool(_VOLATILE_FUNCTIONS.search(query))
+
+
+@functools.lru_cache(maxsize=8)
+def _http_date(timestamp: float) -> str:
+    return formatdate(timestamp, usegmt=True)
 
 
 # Headers a 304 repeats from the 200 it stands for (RFC 9110 §15.4.5).
@@ -104,7 +117,7 @@ class _Exchange:
         self.downstream = send
         self.head = scope["method"] == "HEAD"
         self.loaded_at = loaded_at
-        self.last_modified = formatdate(loaded_at, usegmt=True)
+        self.last_modified = _http_date(loaded_at)
         self.if_none_match = _header(scope, b"if-none-match")
         self.if_modified_since = _header(scope, b"if-modified-since")
         self.hash_body = answer_varies(scope)
