@@ -188,11 +188,12 @@ def _app(settings: Settings, **hooks: Any) -> FastAPI:
 def _query_threads(settings: Settings) -> bool:
     """Whether queries run on threads under a supervisor (see threads.py and supervise.py)."""
     if settings.query_isolation == "auto":
-        # rdflib holds the GIL while it evaluates, and the remote engine's queries are the
-        # store's work: only oxigraph gains from threads. --reload swaps versions in-process.
-        return settings.engine == "oxigraph" and not settings.reload
-    if settings.query_isolation == "thread" and settings.engine != "oxigraph":
-        raise _fail("--query-isolation thread is for the oxigraph engine")
+        # rdflib holds the GIL while it evaluates; pyoxigraph releases it, and a remote query
+        # thread waits on a socket. --reload swaps versions inside one process.
+        return settings.engine != "rdflib" and not settings.reload
+    if settings.query_isolation == "thread" and settings.engine == "rdflib":
+        raise _fail("--query-isolation thread is for the oxigraph and remote engines: "
+                    "rdflib holds the GIL while it evaluates")  # fmt: skip
     if settings.query_isolation == "process" and settings.processes > 1:
         raise _fail("--processes is for query threads: drop --query-isolation process")
     return settings.query_isolation == "thread"
@@ -220,10 +221,17 @@ def _serve_supervised(
 ) -> None:
     """One server process under the supervisor: settings from it, the socket it bound."""
     import uvicorn
+    from pydantic import SecretStr
 
     from graphsvc.config import Settings
 
     settings = Settings.model_validate_json(os.environ[supervise.SUPERVISED_SETTINGS])
+    # The JSON masks secrets; the remote store's password is only ever read from the
+    # environment, which this process inherited.
+    password = os.environ.get("GRAPHSVC_REMOTE_PASSWORD")
+    settings = settings.model_copy(
+        update={"remote_password": SecretStr(password) if password is not None else None}
+    )
     _quiet_http_log(log_level)
 
     def ready() -> None:

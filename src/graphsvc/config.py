@@ -58,9 +58,9 @@ class Settings(BaseSettings):
         "auto",
         description="How a query is run so that it can be stopped at its time limit. thread: on "
         "a thread of the server process, which `graphsvc serve` replaces when a query overruns "
-        "(fastest, least memory; oxigraph engine). process: in a forked worker that is killed "
-        "at the limit. auto: thread under `graphsvc serve` with the oxigraph engine and no "
-        "--reload, process otherwise.",
+        "(fastest, least memory; oxigraph and remote engines). process: in a forked worker that "
+        "is killed at the limit. auto: thread under `graphsvc serve` except with the rdflib "
+        "engine or --reload, process otherwise.",
     )
     processes: int = Field(
         1,

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,6 +159,10 @@ class Proxy:
             sink.shutdown(socket.SHUT_WR)
 
     def close(self) -> None:
+        # close() alone leaves a listener that a thread is blocked accepting on still accepting
+        # (Linux); shutdown() stops it and wakes the thread.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         self.listener.close()
         for sock in self.sockets:
             with contextlib.suppress(OSError):
@@ -189,3 +194,50 @@ def test_a_store_that_goes_away_gives_502_not_500(virtuoso: Virtuoso, tmp_path: 
             assert error["type"] == "remote-store"
             assert "remote SPARQL store" in error["message"]
             assert httpx.get(f"{base}/health").status_code == 200
+
+
+def _server_processes(supervisor: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{supervisor}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found |= {int(pid) for pid in (task / "children").read_text().split()}
+    return {pid for pid in found if Path(f"/proc/{pid}/cmdline").exists()}
+
+
+def _cmdline(entry: Path) -> bytes:
+    try:
+        return (entry / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_serve_remote_replaces_a_process_whose_query_overruns(virtuoso: Virtuoso) -> None:
+    """Query threads over the remote engine: 503 at the limit, and the process is replaced,
+    which closes the runaway's connection (Virtuoso then stops the query)."""
+    graphsvc(*load_args(virtuoso), env=virtuoso.env())
+    args = ["--engine", "remote", "--endpoint", virtuoso.sparql_auth, "--release", RELEASE,
+            "--query-timeout", "1"]  # fmt: skip
+    patterns = " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(9))  # 14^9 solutions
+    with cli_server(*args, env=virtuoso.env()) as base:
+        port = base.rsplit(":", 1)[1].encode()
+        supervisor = next(
+            int(entry.name)
+            for entry in Path("/proc").iterdir()
+            if entry.name.isdigit()
+            and b"graphsvc.supervise" in (cmdline := _cmdline(entry)).split(b"\0")
+            and port in cmdline.split(b"\0")
+        )
+        (first,) = _server_processes(supervisor)
+        started = time.monotonic()
+        slow = httpx.get(
+            f"{base}/sparql", params={"query": f"SELECT (COUNT(*) AS ?n) {{ {patterns} }}"},
+            timeout=30,
+        )  # fmt: skip
+        assert slow.status_code == 503
+        assert time.monotonic() - started < 3
+        deadline = time.monotonic() + 30
+        while first in _server_processes(supervisor) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert first not in _server_processes(supervisor)
+        ask = httpx.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }", "format": "json"})
+        assert ask.json()["boolean"] is True
