@@ -97,7 +97,11 @@ def publish(virtuoso: Virtuoso, path: Path, *extra: str) -> dict[str, object]:
     seconds = time.perf_counter() - began
     output = (done.stdout + done.stderr).strip().splitlines()
     reads = {f"{n},{m}": k for (n, m), k in sorted(reader.seen.items())}
-    message = output[-1][:400] if output else ""
+    # The summary line; or, for a refusal, the store's own message (the lines after it are the
+    # remedies graphsvc suggests, the same every time).
+    failed = [line for line in output if "HTTP " in line or "SR" in line]
+    message = (output[-1] if done.returncode == 0 or not failed else failed[0]) if output else ""
+    message = message[:400]
     return {"ok": done.returncode == 0, "seconds": seconds, "message": message, "reads": reads}
 
 
@@ -143,7 +147,8 @@ def main() -> None:
     started = time.time()
     results = [scale(int(s), args.out) for s in args.scales.split(",")]
     target = args.out / "remote-publish.json"
-    target.write_text(json.dumps({"scales": results, "started": started,
+    command = " ".join(["python -m bench.remote_publish", *sys.argv[1:]])
+    target.write_text(json.dumps({"scales": results, "started": started, "command": command,
                                   "seconds": time.time() - started}, indent=1))  # fmt: skip
     print(f"wrote {target}")
 

@@ -103,7 +103,8 @@ def overhead_section(result: dict[str, Any]) -> list[str]:
 def publish_section(result: dict[str, Any]) -> list[str]:
     lines = [
         "## Publishing with `graphsvc load --to`", "",
-        f"`python -m bench.remote_publish` ({result['seconds'] / 60:.1f} min). Reads: what a "
+        f"`{result.get('command', 'python -m bench.remote_publish')}` "
+        f"({result['seconds'] / 60:.1f} min). Reads: what a "
         "reader asking Virtuoso in a loop saw, as (triples, edited triples) → number of reads; the "
         "versions are the original (N, 0), 1% edited (N, N/100) and every subject renamed (N, N). "
         "Any other pair is a graph seen half switched.", "",

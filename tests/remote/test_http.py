@@ -187,3 +187,31 @@ def test_an_unreachable_store_is_a_remote_store_error() -> None:
     client = Client(connect_timeout=2)
     with pytest.raises(RemoteStoreError, match="cannot be reached"):
         client.request("GET", f"http://127.0.0.1:{free_port()}/sparql")
+
+
+def test_threads_share_one_client(server: tuple[str, Seen]) -> None:
+    """Query threads share a process's client: each request gets a connection of its own, the
+    digest nonce counts never repeat, and the pool keeps no more than a few idle connections."""
+    base, seen = server
+    client = Client(user=USER, password=PASSWORD, auth="digest")
+    answers: list[tuple[int, bytes]] = []
+    start = threading.Barrier(8)
+
+    def work() -> None:
+        start.wait()
+        for method in ("GET", "POST") * 10:
+            answers.append(body(client, f"{base}/q", method))
+
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert answers == [(200, b"hello")] * 160
+        sent = [parse_challenge(a) for a in seen.authorizations if a]
+        counts = [c.params["nc"] for c in sent if c is not None]
+        assert len(counts) == len(set(counts)) >= 160
+        assert sum(len(idle) for idle in client._idle.values()) <= 4
+    finally:
+        client.close()

@@ -26,6 +26,7 @@ are forked, and a connection must never be shared across a fork.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlencode, urlsplit
@@ -182,15 +183,21 @@ class RemoteStore:
         self._release_read = False
         self._parser: ox.Store | None = None
         self._checked: dict[str, tuple[Operation, bool]] = {}
+        self._lock = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------------
 
     def http(self) -> Client:
-        """This process's client: one made before a fork is never used after it."""
-        if self._client is None or self._client_pid != os.getpid():
-            self._client = self.config.client()
-            self._client_pid = os.getpid()
-        return self._client
+        """This process's client: one made before a fork is never used after it. Query threads
+        share it (it hands each request a connection of its own)."""
+        client = self._client
+        if client is None or self._client_pid != os.getpid():
+            with self._lock:
+                if self._client is None or self._client_pid != os.getpid():
+                    self._client = self.config.client()
+                    self._client_pid = os.getpid()
+                client = self._client
+        return client
 
     def close(self) -> None:
         if self._client is not None and self._client_pid == os.getpid():

@@ -10,6 +10,9 @@ the store's challenge reused (so a request costs one round trip, not two), and f
 into ``RemoteStoreError`` (502), never an exception a client would see as a 500.
 
 Nothing here may be shared across a fork: a ``Client`` belongs to the process that made it.
+Within that process it may be shared by threads (query threads, see ``graphsvc.threads``): each
+request takes a connection of its own from the pool, under a lock, and gives it back when its
+answer has been read.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import re
 import secrets
 import select
 import socket
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -55,6 +59,7 @@ class _Challenge:
 
     params: dict[str, str]
     count: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def answer(self, user: str, password: str, method: str, target: str) -> str:
         algorithm = self.params.get("algorithm", "MD5").upper()
@@ -64,8 +69,10 @@ class _Challenge:
             return digest(text.encode()).hexdigest()
 
         realm, nonce = self.params.get("realm", ""), self.params.get("nonce", "")
-        self.count += 1
-        cnonce, nc = secrets.token_hex(8), f"{self.count:08x}"
+        with self._lock:  # each request its own nonce count, whichever thread sends it
+            self.count += 1
+            nc = f"{self.count:08x}"
+        cnonce = secrets.token_hex(8)
         secret = h(f"{user}:{realm}:{password}")
         if algorithm.endswith("-SESS"):
             secret = h(f"{secret}:{nonce}:{cnonce}")
@@ -173,6 +180,7 @@ class Client:
     _idle: dict[Key, list[http.client.HTTPConnection]] = field(default_factory=dict)
     _challenge: _Challenge | None = None
     _pid: int = field(default_factory=os.getpid)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _connect(self, key: Key) -> http.client.HTTPConnection:
         scheme, host, port = key
@@ -188,9 +196,12 @@ class Client:
 
     def _take(self, key: Key) -> tuple[http.client.HTTPConnection, bool]:
         """An idle connection that the store has not closed meanwhile, or a new one."""
-        idle = self._idle.get(key, [])
-        while idle:
-            conn = idle.pop()
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                if not idle:
+                    break
+                conn = idle.pop()
             sock = conn.sock
             # An idle connection is readable only when the store has closed it (or broke it).
             # (poll, not select: select fails on a descriptor numbered past 1023.)
@@ -206,18 +217,33 @@ class Client:
         if conn.sock is None or os.getpid() != self._pid:
             conn.close()
             return
-        idle = self._idle.setdefault(key, [])
-        if len(idle) >= 4:
+        with self._lock:
+            idle = self._idle.setdefault(key, [])
+            kept = len(idle) < 4
+            if kept:
+                idle.append(conn)
+        if not kept:
             conn.close()
-        else:
-            idle.append(conn)
 
     def close(self) -> None:
-        if os.getpid() == self._pid:
-            for conns in self._idle.values():
-                for conn in conns:
-                    conn.close()
-        self._idle.clear()
+        if os.getpid() != self._pid:
+            # Another process's client (copied by a fork, its lock maybe held by a thread that
+            # does not exist here): its connections are not ours to close.
+            self._idle = {}
+            return
+        with self._lock:
+            idle, self._idle = self._idle, {}
+        for conns in idle.values():
+            for conn in conns:
+                conn.close()
+
+    def _adopt(self, challenge: _Challenge) -> None:
+        """Answer this challenge from now on; threads that were challenged at the same time with
+        the same nonce keep one count (a nonce count used twice may be taken for a replay)."""
+        with self._lock:
+            current = self._challenge
+            if current is None or current.params.get("nonce") != challenge.params.get("nonce"):
+                self._challenge = challenge
 
     def _authorization(self, method: str, target: str) -> str | None:
         if self.user is None:
@@ -294,7 +320,7 @@ class Client:
                 ):
                     answer.read()
                     answer.close()
-                    self._challenge = challenge
+                    self._adopt(challenge)
                     continue
             return answer
         raise AssertionError("unreachable")  # the last attempt returns or raises
