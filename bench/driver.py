@@ -145,6 +145,9 @@ def run_system(system: System, data: Path, empty: Path, queries: list[Query], op
     # and graphsvc's dump writer).
     out["memory_at_end"] = tree_pss_bytes(holder[0].process.pid)
     out["peak_memory"] = holder[0].stop()
+    for arg in system.args:  # an on-disk store made for this system only
+        if "{data}" in arg:
+            subprocess.run(["rm", "-rf", arg.replace("{data}", str(data))], check=True)
     return out
 
 
