@@ -7,8 +7,10 @@ One run, one private Virtuoso (tests/remote/virtuoso.py, with a buffer pool and 
 limits sized for the graph), the benchmark's graph (bench/generate.py) loaded into it either with
 ``graphsvc load --to`` (the default) or with Virtuoso's own bulk loader (``--load bulk``:
 isql ``ld_dir`` + ``rdf_loader_run()``, then the release manifest). ``graphsvc serve --engine
-remote`` runs in front of Virtuoso's anonymous ``/sparql`` with its defaults, and
-``--queries bench/queries`` for the named query.
+remote`` runs in front of Virtuoso's anonymous ``/sparql`` with its defaults (so queries run on
+threads of one server process under its supervisor: ``--query-isolation auto``; ``--isolation
+process`` measures forked query workers instead), and ``--queries bench/queries`` for the named
+query.
 
 Each query of the benchmark's mix (bench/mix.py) is then sent, in turn, to three targets on
 kept-alive connections: Virtuoso's ``/sparql`` directly, Virtuoso again from a plain
@@ -152,7 +154,11 @@ def load_with_bulk_loader(data: Path, virtuoso: Virtuoso) -> dict[str, object]:
 
 @contextmanager
 def graphsvc_server(
-    virtuoso: Virtuoso, python: list[str], log: Path, src: Path | None = None
+    virtuoso: Virtuoso,
+    python: list[str],
+    log: Path,
+    src: Path | None = None,
+    isolation: str = "auto",
 ) -> Iterator[str]:
     """``graphsvc serve --engine remote`` (from another source tree: ``src``)."""
     port = free_port()
@@ -164,6 +170,8 @@ def graphsvc_server(
         "--release", RELEASE, "--queries", str(QUERIES_DIR), "--port", str(port),
         "--log-level", "warning",
     ]  # fmt: skip
+    if isolation != "auto":
+        command += ["--query-isolation", isolation]
     with log.open("wb") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -259,6 +267,10 @@ def main() -> None:
         help="Also measure graphsvc run from this src/ (the code before a change), side by side.",
     )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="Also measure where time goes.")
+    parser.add_argument(
+        "--isolation", choices=["auto", "thread", "process"], default="auto",
+        help="graphsvc serve --query-isolation (auto: its default, query threads here).",
+    )  # fmt: skip
     args = parser.parse_args()
     # A stop request must still run the clean-ups below (they stop Virtuoso and graphsvc).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -277,7 +289,9 @@ def main() -> None:
             print(f"loaded {data.name}: {loaded}", file=sys.stderr, flush=True)
             log = args.out / f"graphsvc-remote{args.label}.log"
             with contextlib.ExitStack() as stack:
-                base = stack.enter_context(graphsvc_server(virtuoso, python, log))
+                base = stack.enter_context(
+                    graphsvc_server(virtuoso, python, log, isolation=args.isolation)
+                )
                 targets = {
                     "virtuoso": Target(virtuoso.base, quick=True),
                     "virtuoso-plain": Target(virtuoso.base, quick=False),
@@ -286,7 +300,9 @@ def main() -> None:
                 if args.compare_src:
                     before_log = args.out / f"graphsvc-remote-before{args.label}.log"
                     before = stack.enter_context(
-                        graphsvc_server(virtuoso, python, before_log, args.compare_src)
+                        graphsvc_server(
+                            virtuoso, python, before_log, args.compare_src, args.isolation
+                        )
                     )
                     targets["graphsvc-before"] = Target(before, quick=True)
                 rows = measure(queries, targets, args.reps, args.warmup)
@@ -299,7 +315,8 @@ def main() -> None:
                     target.close()
     result = {
         "triples": info.get("written", args.triples), "reps": args.reps, "warmup": args.warmup,
-        "virtuoso_settings": settings, "load": loaded, "queries": rows,
+        "virtuoso_settings": settings, "isolation": args.isolation, "load": loaded,
+        "queries": rows,
         "geomean_ratio": geomean([float(r["ratio"]) for r in rows]),  # type: ignore[arg-type]
         "geomean_ratio_plain": geomean([float(r["ratio_plain"]) for r in rows]),  # type: ignore[arg-type]
         "geomean_ratio_before": geomean([float(r["ratio_before"]) for r in rows])  # type: ignore[arg-type]

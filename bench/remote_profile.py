@@ -1,13 +1,19 @@
 """Where graphsvc's time goes in front of a remote store (``remote_overhead --profile``).
 
-A query through ``graphsvc serve --engine remote`` is: the server process (uvicorn, routing,
-middleware, parameters, negotiation, classification and policy), the hand-off to a query worker
-and back (a pipe each way), and in the worker: parsing the query locally, the request to the
-store, and handing back the store's bytes (or parsing and writing them). This measures, per
-query and in this process, what a worker does (``RemoteStore.query`` then ``serialise``) and its
-local parse alone, and graphsvc's ``/health`` (the HTTP stack with no query at all). Subtracted
-from the end-to-end medians of ``remote_overhead``, they split graphsvc's added time into the
-server and hand-off part and the worker part.
+A query through ``graphsvc serve --engine remote`` is: the server process (uvicorn, the
+``/sparql`` handler, middleware, parameters, negotiation, classification and policy), the
+hand-off to the query's evaluation and back, and the evaluation itself: parsing the query
+locally, the request to the store, and handing back the store's bytes (or parsing and writing
+them). With ``graphsvc serve``'s default (``--query-isolation auto``, query threads for this
+engine, under the supervisor of supervise.py) the evaluation runs on a query thread of the
+server process, and the hand-off is a thread pool's queue there and a wake-up of the event loop
+back; with ``--query-isolation process`` it runs in a forked worker, a pipe each way.
+
+This measures, per query and in this process, what the evaluation does (``RemoteStore.query``
+then ``serialise``: the ``worker`` column of the report, whether a thread or a forked worker
+runs it) and its local parse alone, and graphsvc's ``/health`` (the HTTP stack with no query at
+all). Subtracted from the end-to-end medians of ``remote_overhead``, they split graphsvc's added
+time into the server and hand-off part and the evaluation part.
 """
 
 from __future__ import annotations

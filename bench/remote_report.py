@@ -20,6 +20,11 @@ from typing import Any
 
 HERE = Path(__file__).parent
 TARGET = 1.2
+ISOLATION = {
+    "auto": "on query threads of the server process (`--query-isolation auto`, the default)",
+    "thread": "on query threads of the server process (`--query-isolation thread`)",
+    "process": "in forked query workers (`--query-isolation process`)",
+}
 
 
 def versions() -> str:
@@ -59,6 +64,7 @@ def overhead_section(result: dict[str, Any]) -> list[str]:
         f"- Command: `{result['command']}` ({result['seconds'] / 60:.1f} min); data loaded with "
         f"{result['load']['how']} in {result['load']['seconds']:.0f} s.",
         f"- Virtuoso settings: {result['virtuoso_settings']}.",
+        f"- graphsvc's queries run {ISOLATION[result.get('isolation', 'process')]}.",
         f"- Machine load average (1 min) at the start: {result['load_average_start'][0]:.1f}; at "
         f"the end: {result['load_average_end'][0]:.1f} (2 cores, shared with other work).",
         f"- Each target's median over {result['reps']} rounds, after {result['warmup']} warm-up "
@@ -85,9 +91,10 @@ def overhead_section(result: dict[str, Any]) -> list[str]:
     if profile:
         lines += [
             "", "### Where graphsvc's time goes (ms, median)", "",
-            "`worker` is what a query worker does for the query, measured in-process (local parse, "
-            "request, the store's answer handed back); `graphsvc` - `worker` is the server process "
-            "and the hand-off to the worker and back. "
+            "`worker` is what evaluating the query takes (local parse, request, the store's answer "
+            "handed back), measured in the benchmark's process: what a query thread or a forked "
+            "worker does; `graphsvc` - `worker` is the server process and the hand-off to the "
+            "query's thread or worker and back. "
             f"graphsvc's `/health` (the HTTP stack alone) took {profile['health_ms']:.2f} ms.", "",
             "| query | Virtuoso | worker | of which local parse | graphsvc | worker - Virtuoso | "
             "graphsvc - worker |", "|---|---|---|---|---|---|---|",
