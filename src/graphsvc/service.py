@@ -253,6 +253,12 @@ def build_service(
         graphs = store.graphs()
         if isinstance(store, OxigraphStore):
             store.mark_loaded(stored, graphs)
+            if store_path is not None:
+                # Served read-only from now on, like by any other process that opens it: a
+                # writer's background compaction deletes files that readers (the dump writer,
+                # more server processes) may still be opening.
+                del store
+                store = OxigraphStore(store_path, read_only=True)
     catalog = QueryCatalog.from_folder(queries_dir)
     service = GraphService(
         store=store,
