@@ -190,13 +190,16 @@ def _query_threads(settings: Settings) -> bool:
     if settings.query_isolation == "auto":
         # rdflib holds the GIL while it evaluates; pyoxigraph releases it, and a remote query
         # thread waits on a socket. --reload swaps versions inside one process.
-        return settings.engine != "rdflib" and not settings.reload
-    if settings.query_isolation == "thread" and settings.engine == "rdflib":
+        threads = settings.engine != "rdflib" and not settings.reload
+    elif settings.query_isolation == "thread" and settings.engine == "rdflib":
         raise _fail("--query-isolation thread is for the oxigraph and remote engines: "
                     "rdflib holds the GIL while it evaluates")  # fmt: skip
-    if settings.query_isolation == "process" and settings.processes > 1:
-        raise _fail("--processes is for query threads: drop --query-isolation process")
-    return settings.query_isolation == "thread"
+    else:
+        threads = settings.query_isolation == "thread"
+    if not threads and settings.processes > 1:
+        raise _fail("--processes is for query threads: not with --query-isolation process, "
+                    "--engine rdflib or --reload")  # fmt: skip
+    return threads
 
 
 def _supervise(settings: Settings, log_level: str) -> None:
