@@ -88,12 +88,28 @@ def cli_server(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
                 raise RuntimeError(f"graphsvc serve failed:\n{log.read()}") from None
             yield base_url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
+
+
+def stop(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a graceful stop), then SIGKILL if it has not ended in 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started that still exist (zombies included)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def small_settings(**overrides: object) -> Settings:

@@ -11,17 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import FIXTURES, free_port, wait_healthy
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
+from tests.support import FIXTURES, child_pids, free_port, wait_healthy
 
 
 def _alive(pid: int) -> bool:
@@ -33,7 +23,7 @@ def _alive(pid: int) -> bool:
 
 
 def _descendants(pid: int) -> list[int]:
-    found = _children(pid)
+    found = child_pids(pid)
     for child in list(found):
         found += _descendants(child)
     return found

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port, wait_healthy
+from tests.support import child_pids, free_port, stop, wait_healthy
 
 pytestmark = pytest.mark.e2e
 
@@ -36,20 +36,10 @@ def numbers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            continue
-    return found
-
-
 def _servers(supervisor: int) -> set[int]:
     """The server processes: the supervisor's children running Python (not zombies)."""
     alive = set()
-    for pid in _children(supervisor):
+    for pid in child_pids(supervisor):
         try:
             state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
@@ -62,7 +52,7 @@ def _servers(supervisor: int) -> set[int]:
 def _cpu_ticks(root: int) -> int:
     """CPU ticks used so far by every process below ``root``."""
     total = 0
-    stack = _children(root)
+    stack = child_pids(root)
     while stack:
         pid = stack.pop()
         try:
@@ -70,7 +60,7 @@ def _cpu_ticks(root: int) -> int:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])
-        stack += _children(pid)
+        stack += child_pids(pid)
     return total
 
 
@@ -88,12 +78,7 @@ def supervised(data: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[b
         wait_healthy(base_url, timeout=60)
         yield base_url, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_a_runaway_query_is_answered_503_and_its_process_replaced(numbers: Path) -> None:

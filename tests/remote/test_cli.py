@@ -18,7 +18,7 @@ import httpx
 
 from graphsvc.load import discover
 from tests.remote.virtuoso import Virtuoso
-from tests.support import FIXTURES, cli_server, free_port
+from tests.support import FIXTURES, child_pids, cli_server, free_port
 
 RELEASE = "urn:graphsvc-test:cli"
 Done = subprocess.CompletedProcess[str]
@@ -197,11 +197,7 @@ def test_a_store_that_goes_away_gives_502_not_500(virtuoso: Virtuoso, tmp_path: 
 
 
 def _server_processes(supervisor: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{supervisor}/task").glob("*"):
-        with contextlib.suppress(OSError):
-            found |= {int(pid) for pid in (task / "children").read_text().split()}
-    return {pid for pid in found if Path(f"/proc/{pid}/cmdline").exists()}
+    return {pid for pid in child_pids(supervisor) if Path(f"/proc/{pid}/cmdline").exists()}
 
 
 def _cmdline(entry: Path) -> bytes:
