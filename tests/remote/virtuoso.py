@@ -31,7 +31,7 @@ from graphsvc.config import Settings
 from graphsvc.load import discover
 from graphsvc.publish import publish
 from graphsvc.store.remote import RemoteConfig
-from tests.support import FIXTURES, free_port, small_settings
+from tests.support import FIXTURES, free_port, small_settings, stop
 
 PACKAGE = "virtuoso-opensource"
 VSP = Path("/var/lib/virtuoso-opensource-7/vsp")
@@ -252,12 +252,7 @@ def running_virtuoso(
         server.dba_password = dba
         yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 SMALL_RELEASE = "urn:graphsvc-test:small"

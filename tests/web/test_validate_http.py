@@ -16,7 +16,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF, SH
 
-from tests.support import FIXTURES, free_port, small_settings, thread_server
+from tests.support import FIXTURES, free_port, small_settings, stop, thread_server
 from tests.test_validate_safety import Canary
 
 PROJECT = FIXTURES / "validate" / "project"
@@ -199,15 +199,6 @@ def _serve(*args: str, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def _ready(base: str, timeout: float = 60) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -228,7 +219,7 @@ def test_serve_refuses_data_that_does_not_conform(tmp_path: Path) -> None:
     try:
         assert process.wait(timeout=60) == 1
     finally:
-        _stop(process)
+        stop(process)
     output = log.read_text()
     assert "shape-min-count.ttl" in output and "9:1" in output
     assert "A claim needs a claimant" in output and "--no-validate" in output
@@ -241,7 +232,7 @@ def test_serve_with_no_validate_serves_it_anyway(tmp_path: Path) -> None:
     try:
         assert _ready(f"http://127.0.0.1:{port}")["triples"] == 3
     finally:
-        _stop(process)
+        stop(process)
 
 
 def test_reload_keeps_the_last_good_graph_and_swaps_in_good_edits(tmp_path: Path) -> None:
@@ -279,4 +270,4 @@ def test_reload_keeps_the_last_good_graph_and_swaps_in_good_edits(tmp_path: Path
         assert _ready(base)["version"] != first["version"]
         assert triples() == good_count + 1
     finally:
-        _stop(process)
+        stop(process)
