@@ -7,10 +7,10 @@ One run, one private Virtuoso (tests/remote/virtuoso.py, with a buffer pool and 
 limits sized for the graph), the benchmark's graph (bench/generate.py) loaded into it either with
 ``graphsvc load --to`` (the default) or with Virtuoso's own bulk loader (``--load bulk``:
 isql ``ld_dir`` + ``rdf_loader_run()``, then the release manifest). ``graphsvc serve --engine
-remote`` runs in front of Virtuoso's anonymous ``/sparql`` with its defaults (so queries run on
-threads of one server process under its supervisor: ``--query-isolation auto``; ``--isolation
-process`` measures forked query workers instead), and ``--queries bench/queries`` for the named
-query.
+remote`` runs in front of Virtuoso's anonymous ``/sparql`` with its defaults (so queries are
+sent from the event loop of one server process under its supervisor: ``--query-isolation auto``;
+``--isolation process`` measures forked query workers instead), and ``--queries bench/queries``
+for the named query.
 
 Each query of the benchmark's mix (bench/mix.py) is then sent, in turn, to three targets on
 kept-alive connections: Virtuoso's ``/sparql`` directly, Virtuoso again from a plain
@@ -269,7 +269,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Also measure where time goes.")
     parser.add_argument(
         "--isolation", choices=["auto", "thread", "process"], default="auto",
-        help="graphsvc serve --query-isolation (auto: its default, query threads here).",
+        help="graphsvc serve --query-isolation (auto: its default, the event loop here).",
     )  # fmt: skip
     args = parser.parse_args()
     # A stop request must still run the clean-ups below (they stop Virtuoso and graphsvc).

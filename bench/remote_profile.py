@@ -1,19 +1,17 @@
 """Where graphsvc's time goes in front of a remote store (``remote_overhead --profile``).
 
 A query through ``graphsvc serve --engine remote`` is: the server process (uvicorn, the
-``/sparql`` handler, middleware, parameters, negotiation, classification and policy), the
-hand-off to the query's evaluation and back, and the evaluation itself: parsing the query
-locally, the request to the store, and handing back the store's bytes (or parsing and writing
-them). With ``graphsvc serve``'s default (``--query-isolation auto``, query threads for this
-engine, under the supervisor of supervise.py) the evaluation runs on a query thread of the
-server process, and the hand-off is a thread pool's queue there and a wake-up of the event loop
-back; with ``--query-isolation process`` it runs in a forked worker, a pipe each way.
+``/sparql`` handler, middleware, parameters, negotiation, classification and policy), and the
+evaluation: parsing the query locally (once per distinct query), the request to the store, and
+handing back the store's bytes (or parsing and writing them). With ``graphsvc serve``'s default
+(``--query-isolation auto``) the evaluation runs on the server's event loop (loop_executor.py);
+with ``--query-isolation process`` in a forked worker, a pipe each way.
 
-This measures, per query and in this process, what the evaluation does (``RemoteStore.query``
-then ``serialise``: the ``worker`` column of the report, whether a thread or a forked worker
-runs it) and its local parse alone, and graphsvc's ``/health`` (the HTTP stack with no query at
-all). Subtracted from the end-to-end medians of ``remote_overhead``, they split graphsvc's added
-time into the server and hand-off part and the evaluation part.
+This measures, per query and in this process, what the evaluation does as the server does it
+(a ``LoopExecutor`` on a uvloop event loop: the ``worker`` column of the report) and its local
+parse alone, and graphsvc's ``/health`` (the HTTP stack with no query at all). Subtracted from
+the end-to-end medians of ``remote_overhead``, they split graphsvc's added time into the server
+part and the evaluation part.
 """
 
 from __future__ import annotations
@@ -24,13 +22,15 @@ import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import uvloop
 from tests.remote.virtuoso import Virtuoso
 
 from bench.mix import Query
-from graphsvc.serialize import serialise
+from graphsvc.loop_executor import LoopExecutor
 from graphsvc.sparql import classify
 from graphsvc.store.base import QueryRequest
 from graphsvc.store.remote import RemoteConfig, RemoteStore
+from graphsvc.workers import Job
 
 REPS = 30
 
@@ -50,19 +50,24 @@ def profile_remote(
 ) -> dict[str, object]:
     store = RemoteStore(RemoteConfig(endpoint=virtuoso.sparql, release=release))
     assert store.release is not None
+    loop = uvloop.new_event_loop()
+    executor = LoopExecutor(store, workers=4, timeout=60, max_queued=64)
+    executor.start()
     found: dict[str, object] = {}
     for query in queries:
         request = QueryRequest(query.text, media_type=query.accept)
+        job = Job(request, query.accept, 100_000, {})
 
-        def worker(request: QueryRequest = request) -> None:
-            result = store.query(request)
-            serialise(result, str(request.media_type), max_rows=100_000, prefixes={})
+        def worker(job: Job = job) -> None:
+            loop.run_until_complete(executor.run(job))
 
         def parse(text: str = query.text) -> None:
             classified = classify(text)
             store._parse(text, classified.operation, bool(classified.service_targets))
 
         found[query.name] = {"worker_ms": _median_ms(worker), "parse_ms": _median_ms(parse)}
+    loop.run_until_complete(_stop(executor))
+    loop.close()
     store.close()
     parts = urlsplit(base)
     conn = http.client.HTTPConnection(parts.hostname or "", parts.port)
@@ -74,6 +79,10 @@ def profile_remote(
     health_ms = _median_ms(health, 200)
     conn.close()
     return {"queries": found, "health_ms": health_ms}
+
+
+async def _stop(executor: LoopExecutor) -> None:
+    executor.stop()  # on the loop: it closes the loop's connections to the store
 
 
 __all__ = ["profile_remote"]

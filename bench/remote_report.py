@@ -21,8 +21,9 @@ from typing import Any
 HERE = Path(__file__).parent
 TARGET = 1.2
 ISOLATION = {
-    "auto": "on query threads of the server process (`--query-isolation auto`, the default)",
-    "thread": "on query threads of the server process (`--query-isolation thread`)",
+    "auto": "from the server process's event loop (`--query-isolation auto`, the default; "
+    "see loop_executor.py)",
+    "thread": "from the server process's event loop (`--query-isolation thread`)",
     "process": "in forked query workers (`--query-isolation process`)",
 }
 
@@ -92,9 +93,9 @@ def overhead_section(result: dict[str, Any]) -> list[str]:
         lines += [
             "", "### Where graphsvc's time goes (ms, median)", "",
             "`worker` is what evaluating the query takes (local parse, request, the store's answer "
-            "handed back), measured in the benchmark's process: what a query thread or a forked "
-            "worker does; `graphsvc` - `worker` is the server process and the hand-off to the "
-            "query's thread or worker and back. "
+            "handed back), measured in the benchmark's process as the server does it (on an event "
+            "loop, `LoopExecutor`); `graphsvc` - `worker` is the rest of the server's work: its "
+            "HTTP stack and the `/sparql` handler. "
             f"graphsvc's `/health` (the HTTP stack alone) took {profile['health_ms']:.2f} ms.", "",
             "| query | Virtuoso | worker | of which local parse | graphsvc | worker - Virtuoso | "
             "graphsvc - worker |", "|---|---|---|---|---|---|---|",

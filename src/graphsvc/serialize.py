@@ -21,7 +21,14 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from graphsvc.store.base import AskResult, GraphResult, QueryResult, SelectResult, Term
+from graphsvc.store.base import (
+    AskResult,
+    GraphResult,
+    QueryResult,
+    SelectResult,
+    Term,
+    Verbatim,
+)
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -297,14 +304,25 @@ MIN_TRIPLE_BYTES = 12
 def _verbatim(result: QueryResult, media_type: str, max_rows: int) -> Serialised | None:
     """The answer as a remote store wrote it, when that is the format asked for and it is too
     short to hold more rows than the cap (as for ``_select_native``); else None."""
-    verbatim = result.verbatim
-    if verbatim is None or verbatim.media_type != media_type:
+    if result.verbatim is None:
         return None
-    if isinstance(result, AskResult):
+    kind = (
+        "ask" if isinstance(result, AskResult)
+        else "graph" if isinstance(result, GraphResult) else "select"
+    )  # fmt: skip
+    return passthrough(result.verbatim, kind, media_type, max_rows)
+
+
+def passthrough(
+    verbatim: Verbatim, kind: str, media_type: str, max_rows: int
+) -> Serialised | None:
+    """``verbatim`` sent as it is, if it can be: the format asked for, and too short to hold more
+    rows than the cap. ``kind``: what the query returns (ask, select or graph)."""
+    if verbatim.media_type != media_type:
+        return None
+    if kind == "ask":
         return Serialised(verbatim.body, media_type, 1, False)
-    least = (
-        MIN_TRIPLE_BYTES if isinstance(result, GraphResult) else MIN_ROW_BYTES.get(media_type)
-    )
+    least = MIN_TRIPLE_BYTES if kind == "graph" else MIN_ROW_BYTES.get(media_type)
     if least is None or (max_rows and len(verbatim.body) >= least * (max_rows + 1)):
         return None
     return Serialised(verbatim.body, media_type, None, False)

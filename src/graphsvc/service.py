@@ -15,11 +15,13 @@ from pathlib import Path
 from graphsvc.cache import ResultCache, cache_key
 from graphsvc.errors import GraphsvcError
 from graphsvc.load import SourceFile, discover
+from graphsvc.loop_executor import LoopExecutor
 from graphsvc.namespaces import data_prefixes
 from graphsvc.queries import QueryCatalog
 from graphsvc.serialize import Serialised, serialise
 from graphsvc.sparql import Classified, Operation, check_policy, classify, refuse_update
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
+from graphsvc.store.base import FetchingStore
 from graphsvc.store.oxigraph import OxigraphStore
 from graphsvc.threads import ThreadedExecutor
 from graphsvc.workers import Job, QueryExecutor
@@ -63,6 +65,7 @@ class GraphService:
     cache: ResultCache | None = None
     on_runaway: Callable[[], None] | None = None
     """With query threads: called when a query outlives its limit (see threads.py)."""
+    _prepared: dict[str, Classified] = field(default_factory=dict, repr=False)
 
     @property
     def triple_count(self) -> int:
@@ -76,7 +79,14 @@ class GraphService:
         """Run the start hooks, then fork the workers: from now on only they read the store."""
         for hook in self.on_start:
             hook()
-        if self.options.query_threads:
+        if self.options.query_threads and isinstance(self.store, FetchingStore):
+            self.executor = LoopExecutor(
+                self.store,
+                workers=self.options.query_workers,
+                timeout=self.options.query_timeout,
+                max_queued=self.options.max_queued,
+            )
+        elif self.options.query_threads:
             self.executor = ThreadedExecutor(
                 self.store,
                 workers=self.options.query_workers,
@@ -105,11 +115,20 @@ class GraphService:
         return self.executor is not None and self.executor.started
 
     def prepare(self, text: str) -> Classified:
-        """Classify a query and apply the policy; updates are refused (403 or 400)."""
+        """Classify a query and apply the policy; updates are refused (403 or 400).
+
+        A query that passed is remembered (clients repeat theirs): classifying it again costs as
+        much as a point lookup. Callers must not change what this returns."""
+        known = self._prepared.get(text)
+        if known is not None:
+            return known
         classified = classify(text)
         check_policy(classified, self.options.allowed_service_iris)
         if classified.operation is Operation.UPDATE:
             refuse_update(text)
+        if len(self._prepared) >= 1024:
+            self._prepared.clear()
+        self._prepared[text] = classified
         return classified
 
     def _union_for(self, classified: Classified) -> bool:

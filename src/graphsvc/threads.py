@@ -75,8 +75,9 @@ class ThreadedExecutor:
         """Query threads free now (a runaway holds its thread until it ends)."""
         return self._free
 
-    async def run(self, job: Job) -> Serialised:
-        """Evaluate a job on a query thread; 503 at the time limit, whether it waited or ran."""
+    async def _admit(self) -> float:
+        """Take a query slot, waiting in line if need be (503 when the line is full, or at the
+        time limit); the query's deadline."""
         if self._pool is None:
             raise RuntimeError("the query executor is not started")
         loop = self._loop = asyncio.get_running_loop()
@@ -85,6 +86,13 @@ class ThreadedExecutor:
             self._free -= 1
         else:
             await self._wait_for_thread(deadline)
+        return deadline
+
+    async def run(self, job: Job) -> Serialised:
+        """Evaluate a job on a query thread; 503 at the time limit, whether it waited or ran."""
+        deadline = await self._admit()
+        assert self._pool is not None and self._loop is not None
+        loop = self._loop
         started = time.monotonic()
         future = self._pool.submit(evaluate, self.store, job)
         # The thread is free again when the work really ends, not when its client stops waiting.

@@ -1,4 +1,7 @@
-"""The remote engine's HTTP client against a small local server: reuse, auth, broken connections.
+"""The remote engine's HTTP clients against a small local server: reuse, auth, broken connections.
+
+Both clients pass the same tests: the query threads' (``remote_http.Client``) and the event
+loop's (``remote_aio.AsyncClient``, driven here through a small synchronous facade).
 
 (Digest authentication against a real store is exercised by every Virtuoso test, which publish
 and query over Virtuoso's digest-protected endpoints.)
@@ -6,17 +9,20 @@ and query over Virtuoso's digest-protected endpoints.)
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from graphsvc.errors import RemoteStoreError
-from graphsvc.store.remote_http import Client, parse_challenge
+from graphsvc.store.remote_aio import AsyncAnswer, AsyncClient
+from graphsvc.store.remote_http import Client, Credentials, parse_challenge
 from tests.support import free_port
 
 REALM, USER, PASSWORD = "test", "graphsvc", "s3cret"
@@ -73,7 +79,27 @@ def handler_for(seen: Seen) -> type[BaseHTTPRequestHandler]:
             if self.path.startswith("/close"):
                 self.close_connection = True
             if self.path.startswith("/big"):
-                self._reply(200, b"x" * 1_000_000)
+                self._reply(200, b"x" * 4_000_000)
+                return
+            if self.path.startswith("/chunked"):
+                self.send_response(200)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for piece in (b"hel", b"lo ", b"world"):
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+                return
+            if self.path.startswith("/until-close"):
+                self.close_connection = True
+                self.send_response(200)
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(b"no length given")
+                return
+            if self.path.startswith("/slow"):
+                time.sleep(1.0)
+                self._reply(200, b"late")
                 return
             header = self.headers.get("Authorization", "")
             seen.authorizations.append(header)
@@ -105,16 +131,86 @@ def server() -> Iterator[tuple[str, Seen]]:
         thread.join()
 
 
-def body(client: Client, url: str, method: str = "GET") -> tuple[int, bytes]:
+class _LoopAnswer:
+    def __init__(self, loop: asyncio.AbstractEventLoop, answer: AsyncAnswer) -> None:
+        self._loop, self._answer = loop, answer
+        self.status = answer.status
+
+    def read(self, limit: int | None = None) -> tuple[bytes, bool]:
+        return self._loop.run_until_complete(self._answer.read(limit))
+
+    def close(self) -> None:
+        self._answer.close()
+
+
+class LoopClient:
+    """The event loop's client with the threads' client's interface, on a loop of its own."""
+
+    def __init__(self, credentials: Credentials | None = None, connect_timeout: float = 5.0):
+        self.loop = asyncio.new_event_loop()
+        self.client = AsyncClient(
+            credentials or Credentials(), timeout=60, connect_timeout=connect_timeout
+        )
+
+    def request(
+        self, method: str, url: str, body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> _LoopAnswer:  # fmt: skip
+        answer = self.loop.run_until_complete(self.client.request(method, url, body, headers))
+        return _LoopAnswer(self.loop, answer)
+
+    @property
+    def _idle(self) -> Mapping[object, list[object]]:
+        return self.client._idle  # type: ignore[return-value]
+
+    def close(self) -> None:
+        self.client.close()
+        self.loop.run_until_complete(asyncio.sleep(0))  # let the transports close
+        self.loop.close()
+
+
+AnyClient = Client | LoopClient
+MakeClient = Callable[..., AnyClient]
+
+
+@pytest.fixture(params=["threads", "loop"])
+def make_client(request: pytest.FixtureRequest) -> MakeClient:
+    """Each test runs with the query threads' client and with the event loop's."""
+
+    def make(credentials: Credentials | None = None, connect_timeout: float = 5.0) -> AnyClient:
+        if request.param == "threads":
+            return Client(credentials or Credentials(), connect_timeout=connect_timeout)
+        return LoopClient(credentials, connect_timeout)
+
+    return make
+
+
+@pytest.fixture
+def plain(
+    server: tuple[str, Seen], make_client: MakeClient
+) -> Iterator[tuple[str, Seen, AnyClient]]:
+    """The server without authentication, and a client of each kind, closed afterwards."""
+    base, seen = server
+    seen.scheme = "none"
+    client = make_client()
+    try:
+        yield base, seen, client
+    finally:
+        client.close()
+
+
+def body(client: AnyClient, url: str, method: str = "GET") -> tuple[int, bytes]:
     answer = client.request(method, url, b"q=1" if method == "POST" else None)
     data, _ = answer.read()
     answer.close()
     return answer.status, data
 
 
-def test_digest_answers_the_challenge_once_then_reuses_it(server: tuple[str, Seen]) -> None:
+def test_digest_answers_the_challenge_once_then_reuses_it(
+    server: tuple[str, Seen], make_client: MakeClient
+) -> None:
     base, seen = server
-    client = Client(user=USER, password=PASSWORD, auth="digest")
+    client = make_client(Credentials(USER, PASSWORD, "digest"))
     try:
         assert [body(client, f"{base}/q", method) for method in ("GET", "POST", "GET")] == [
             (200, b"hello")
@@ -133,9 +229,11 @@ def test_digest_answers_the_challenge_once_then_reuses_it(server: tuple[str, See
         client.close()
 
 
-def test_wrong_digest_credentials_give_the_stores_401(server: tuple[str, Seen]) -> None:
+def test_wrong_digest_credentials_give_the_stores_401(
+    server: tuple[str, Seen], make_client: MakeClient
+) -> None:
     base, seen = server
-    client = Client(user=USER, password="wrong", auth="digest")
+    client = make_client(Credentials(USER, "wrong", "digest"))
     try:
         assert body(client, f"{base}/q") == (401, b"who?")
         assert len(seen.authorizations) == 2  # the challenge, then one answer, no loop
@@ -143,10 +241,12 @@ def test_wrong_digest_credentials_give_the_stores_401(server: tuple[str, Seen]) 
         client.close()
 
 
-def test_basic_credentials_are_sent_with_every_request(server: tuple[str, Seen]) -> None:
+def test_basic_credentials_are_sent_with_every_request(
+    server: tuple[str, Seen], make_client: MakeClient
+) -> None:
     base, seen = server
     seen.scheme = "basic"
-    client = Client(user=USER, password=PASSWORD, auth="basic")
+    client = make_client(Credentials(USER, PASSWORD, "basic"))
     try:
         assert body(client, f"{base}/q") == (200, b"hello")
         assert body(client, f"{base}/q", "POST") == (200, b"hello")
@@ -155,45 +255,42 @@ def test_basic_credentials_are_sent_with_every_request(server: tuple[str, Seen])
         client.close()
 
 
-def test_a_connection_the_server_closed_is_replaced(server: tuple[str, Seen]) -> None:
-    base, seen = server
-    seen.scheme = "none"
-    client = Client()
+def test_a_connection_the_server_closed_is_replaced(
+    plain: tuple[str, Seen, AnyClient],
+) -> None:
+    base, seen, client = plain
+    assert body(client, f"{base}/close") == (200, b"hello")
+    assert body(client, f"{base}/q") == (200, b"hello")
+    assert body(client, f"{base}/q", "POST") == (200, b"hello")
+    assert len(seen.connections) == 2
+
+
+def test_an_answer_left_unread_takes_its_connection_with_it(
+    plain: tuple[str, Seen, AnyClient],
+) -> None:
+    base, seen, client = plain
+    answer = client.request("GET", f"{base}/big")
+    head, whole = answer.read(1000)
+    assert not whole and 1000 <= len(head) < 4_000_000
+    answer.close()  # the rest is never read: the connection cannot be reused
+    assert body(client, f"{base}/q") == (200, b"hello")
+    assert len(seen.connections) == 2
+
+
+def test_an_unreachable_store_is_a_remote_store_error(make_client: MakeClient) -> None:
+    client = make_client(connect_timeout=2)
     try:
-        assert body(client, f"{base}/close") == (200, b"hello")
-        assert body(client, f"{base}/q") == (200, b"hello")
-        assert body(client, f"{base}/q", "POST") == (200, b"hello")
-        assert len(seen.connections) == 2
+        with pytest.raises(RemoteStoreError, match="cannot be reached"):
+            client.request("GET", f"http://127.0.0.1:{free_port()}/sparql")
     finally:
         client.close()
-
-
-def test_an_answer_left_unread_takes_its_connection_with_it(server: tuple[str, Seen]) -> None:
-    base, seen = server
-    seen.scheme = "none"
-    client = Client()
-    try:
-        answer = client.request("GET", f"{base}/big")
-        head, whole = answer.read(1000)
-        assert not whole and 1000 <= len(head) < 1_000_000
-        answer.close()  # the rest is never read: the connection cannot be reused
-        assert body(client, f"{base}/q") == (200, b"hello")
-        assert len(seen.connections) == 2
-    finally:
-        client.close()
-
-
-def test_an_unreachable_store_is_a_remote_store_error() -> None:
-    client = Client(connect_timeout=2)
-    with pytest.raises(RemoteStoreError, match="cannot be reached"):
-        client.request("GET", f"http://127.0.0.1:{free_port()}/sparql")
 
 
 def test_threads_share_one_client(server: tuple[str, Seen]) -> None:
     """Query threads share a process's client: each request gets a connection of its own, the
     digest nonce counts never repeat, and the pool keeps no more than a few idle connections."""
     base, seen = server
-    client = Client(user=USER, password=PASSWORD, auth="digest")
+    client = Client(Credentials(USER, PASSWORD, "digest"))
     answers: list[tuple[int, bytes]] = []
     start = threading.Barrier(8)
 
@@ -212,6 +309,68 @@ def test_threads_share_one_client(server: tuple[str, Seen]) -> None:
         sent = [parse_challenge(a) for a in seen.authorizations if a]
         counts = [c.params["nc"] for c in sent if c is not None]
         assert len(counts) == len(set(counts)) >= 160
+        assert sum(len(idle) for idle in client._idle.values()) <= 4
+    finally:
+        client.close()
+
+
+def test_chunked_and_unsized_answers_are_read_whole(
+    plain: tuple[str, Seen, AnyClient],
+) -> None:
+    base, _, client = plain
+    assert body(client, f"{base}/chunked") == (200, b"hello world")
+    assert body(client, f"{base}/until-close") == (200, b"no length given")
+    assert body(client, f"{base}/q") == (200, b"hello")  # on a new connection
+
+
+def test_a_cancelled_request_drops_its_connection(server: tuple[str, Seen]) -> None:
+    """A query stopped at its time limit on the event loop closes its connection (how a store
+    learns to stop), and the next request gets a connection of its own."""
+    base, seen = server
+    seen.scheme = "none"
+    client = LoopClient()
+    try:
+        assert body(client, f"{base}/q") == (200, b"hello")
+        slow = client.client.request("GET", f"{base}/slow")
+        assert client.loop.run_until_complete(_expect_timeout(slow, 0.2))
+        assert body(client, f"{base}/q") == (200, b"hello")
+        assert len(seen.connections) == 2
+        assert sum(len(idle) for idle in client._idle.values()) == 1
+    finally:
+        client.close()
+
+
+async def _expect_timeout(request: Awaitable[object], seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            await request
+    except TimeoutError:
+        return True
+    return False
+
+
+def test_concurrent_requests_on_one_loop(server: tuple[str, Seen]) -> None:
+    """Queries on the event loop share its client: each request a connection of its own, digest
+    nonce counts never repeated, a few idle connections kept."""
+    base, seen = server
+    client = LoopClient(Credentials(USER, PASSWORD, "digest"))
+
+    async def one(method: str) -> tuple[int, bytes]:
+        data = b"q=1" if method == "POST" else None
+        answer = await client.client.request(method, f"{base}/q", data)
+        data, _ = await answer.read()
+        answer.close()
+        return answer.status, data
+
+    async def many() -> list[tuple[int, bytes]]:
+        return list(await asyncio.gather(*(one(m) for m in ("GET", "POST") * 20)))
+
+    try:
+        assert client.loop.run_until_complete(many()) == [(200, b"hello")] * 40
+        assert client.loop.run_until_complete(many()) == [(200, b"hello")] * 40
+        sent = [parse_challenge(a) for a in seen.authorizations if a]
+        counts = [c.params["nc"] for c in sent if c is not None]
+        assert len(counts) == len(set(counts)) >= 80
         assert sum(len(idle) for idle in client._idle.values()) <= 4
     finally:
         client.close()

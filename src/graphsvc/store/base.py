@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeAlias
+from typing import Protocol, TypeAlias, runtime_checkable
 
 import pyoxigraph as ox
 
@@ -102,4 +102,39 @@ class Store(Protocol):
 
     def prepare_for_worker(self) -> Store:
         """The store a forked query worker should use (reopen what cannot cross a fork)."""
+        ...
+
+
+class Fetched(Protocol):
+    """The start of an answer that a store received on the event loop (see ``FetchingStore``)."""
+
+    kind: str
+    """What the query returns: ask, select or graph."""
+
+    @property
+    def verbatim(self) -> Verbatim | None:
+        """The whole answer as the store wrote it, when it was read whole and is standard."""
+        ...
+
+    def result(self) -> QueryResult:
+        """The answer parsed. Call it off the event loop: the rest of a long answer is read
+        through the loop while it is parsed."""
+        ...
+
+    def close(self) -> None:
+        """Done (on the event loop): an answer not read to its end drops its connection."""
+        ...
+
+
+@runtime_checkable
+class FetchingStore(Protocol):
+    """A store whose queries only wait on the network (the remote engine): they are sent from
+    the server's event loop (see ``graphsvc.loop_executor``)."""
+
+    async def fetch(self, request: QueryRequest) -> Fetched:
+        """Send the query; return when its answer has arrived whole or is too long to hold."""
+        ...
+
+    def close_connections(self) -> None:
+        """Close what ``fetch`` keeps open (called on the event loop, when the service stops)."""
         ...

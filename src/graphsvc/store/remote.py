@@ -25,6 +25,10 @@ are forked, and a connection must never be shared across a fork.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
+import io
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -51,15 +55,20 @@ from graphsvc.store.base import (
     Verbatim,
 )
 from graphsvc.store.oxigraph import query_syntax_error
+from graphsvc.store.remote_aio import AsyncAnswer, AsyncClient
 from graphsvc.store.remote_answers import (
+    VERBATIM_BYTES,
     checked,
+    describe_body,
+    error_for,
     read_body,
     rows_of,
     standard_results,
+    stream_of,
     triples_of,
 )
 from graphsvc.store.remote_bind import bind_parameters, values_clause
-from graphsvc.store.remote_http import Answer, Client
+from graphsvc.store.remote_http import Answer, Client, Credentials
 
 REL = "https://w3id.org/graphsvc/release#"
 """The manifest vocabulary: rel:Release, rel:version, rel:graph, rel:defaultGraph."""
@@ -93,6 +102,10 @@ GRAPH_FORMATS = {
     "application/trig": ox.RdfFormat.TRIG,
     "application/ld+json": ox.RdfFormat.JSON_LD,
 }
+_Prepared = tuple[Operation, str, str, bytes | None, dict[str, str]]
+"""A query's form, and the method, URL, body and headers that ask the store for it."""
+
+
 @dataclass(frozen=True)
 class RemoteConfig:
     """Where the remote store is and how to talk to it (from ``config.Settings``)."""
@@ -139,11 +152,14 @@ class RemoteConfig:
     def updates(self) -> str:
         return self.update_endpoint or self.endpoint
 
-    def client(self, timeout: float | None = None) -> Client:
+    def credentials(self) -> Credentials:
+        return Credentials(self.user, self.password, self.auth)
+
+    def client(
+        self, timeout: float | None = None, credentials: Credentials | None = None
+    ) -> Client:
         return Client(
-            user=self.user,
-            password=self.password,
-            auth=self.auth,
+            credentials or self.credentials(),
             timeout=timeout or self.timeout,
             connect_timeout=self.connect_timeout,
         )
@@ -183,7 +199,11 @@ class RemoteStore:
         self._release_read = False
         self._parser: ox.Store | None = None
         self._checked: dict[str, tuple[Operation, bool]] = {}
+        self._requests: dict[tuple[object, ...], _Prepared] = {}
         self._lock = threading.Lock()
+        self._credentials = config.credentials()
+        self._aio: AsyncClient | None = None
+        self._aio_loop: asyncio.AbstractEventLoop | None = None
 
     # -- plumbing ---------------------------------------------------------------------------
 
@@ -194,12 +214,41 @@ class RemoteStore:
         if client is None or self._client_pid != os.getpid():
             with self._lock:
                 if self._client is None or self._client_pid != os.getpid():
-                    self._client = self.config.client()
+                    if self._client_pid != os.getpid():
+                        self._credentials = self.config.credentials()  # its lock: not forked
+                    self._client = self.config.client(credentials=self._credentials)
                     self._client_pid = os.getpid()
                 client = self._client
         return client
 
+    def aio(self) -> AsyncClient:
+        """The running event loop's client (one per loop: a connection belongs to its loop)."""
+        loop = asyncio.get_running_loop()
+        if self._aio is None or self._aio_loop is not loop:
+            self._aio = AsyncClient(
+                self._credentials,
+                timeout=self.config.timeout,
+                connect_timeout=self.config.connect_timeout,
+            )
+            self._aio_loop = loop
+        return self._aio
+
+    def close_connections(self) -> None:
+        aio, loop = self._aio, self._aio_loop
+        self._aio = self._aio_loop = None
+        if aio is None or loop is None or loop.is_closed():
+            return
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            aio.close()
+        else:
+            loop.call_soon_threadsafe(aio.close)
+
     def close(self) -> None:
+        self.close_connections()
         if self._client is not None and self._client_pid == os.getpid():
             self._client.close()
         self._client = None
@@ -209,26 +258,26 @@ class RemoteStore:
         worker._release, worker._release_read = self._release, self._release_read
         return worker
 
-    def send_query(
-        self, text: str, accept: str, dataset: Sequence[tuple[str, str]] = ()
-    ) -> Answer:
+    def _http_request(
+        self, text: str, accept: str, dataset: Sequence[tuple[str, str]]
+    ) -> tuple[str, str, bytes | None, dict[str, str]]:
+        """Method, URL, body and headers of a query request."""
         params = urlencode([("query", text), *dataset, *self.config.query_params.items()])
         endpoint = self.config.endpoint
         if len(params) <= GET_LIMIT:
             # GET when the URL stays short: Virtuoso answers it 0.3 ms sooner than a POST.
             url = f"{endpoint}{'&' if '?' in endpoint else '?'}{params}"
-            answer = self.http().request("GET", url, None, {"Accept": accept})
-        else:
-            headers = {"Content-Type": FORM, "Accept": accept}
-            answer = self.http().request("POST", endpoint, params.encode(), headers)
-        answer = checked(answer)
-        # Virtuoso answers a query it stopped at its own time limit with 200 and partial results.
-        if answer.header("x-sql-state") == "S1TAT":
+            return "GET", url, None, {"Accept": accept}
+        return "POST", endpoint, params.encode(), {"Content-Type": FORM, "Accept": accept}
+
+    def send_query(
+        self, text: str, accept: str, dataset: Sequence[tuple[str, str]] = ()
+    ) -> Answer:
+        method, url, body, headers = self._http_request(text, accept, dataset)
+        answer = checked(self.http().request(method, url, body, headers))
+        if answer.header("x-sql-state") == STOPPED_AT_LIMIT:
             answer.close()
-            raise Unavailable(
-                "the remote store stopped the query at its own time limit; "
-                "its partial answer is not returned"
-            )
+            raise _stopped_at_limit()
         return answer
 
     def select(
@@ -240,42 +289,14 @@ class RemoteStore:
         return iter([tuple(row) for row in result.rows])
 
     def _results(self, answer: Answer, wanted: str | None) -> QueryResult:
-        media_type = answer.media_type
-        results_format = RESULT_FORMATS.get(media_type)
-        if results_format is None:
-            answer.close()
-            raise RemoteStoreError(f"the remote store answered results as {media_type!r}")
+        media_type = _known(answer.media_type, RESULT_FORMATS, "results", answer.close)
         body, whole = read_body(answer)
-        verbatim = None
-        if isinstance(body, bytes) and results_format is not ox.QueryResultsFormat.TSV:
-            body = standard_results(body)
-            verbatim = Verbatim(body, media_type) if media_type == wanted else None
-        try:
-            parsed = ox.parse_query_results(body, results_format)
-        except SyntaxError as exc:
-            answer.close()
-            raise RemoteStoreError(f"the remote store's results do not parse: {exc}") from None
-        if isinstance(parsed, ox.QueryBoolean):
-            answer.close()
-            return AskResult(bool(parsed), verbatim=verbatim)
-        variables = [v.value for v in parsed.variables]
-        rows = rows_of(answer, parsed, len(variables))
-        # A whole answer may also be written by pyoxigraph's own serialisers (no Python per row);
-        # a streamed one is written here, so that the row cap can close it early.
-        return SelectResult(variables, rows, native=parsed if whole else None, verbatim=verbatim)
+        return results_from(media_type, body, whole, answer.close, wanted)
 
     def _graph(self, answer: Answer, wanted: str | None) -> GraphResult:
-        media_type = answer.media_type
-        rdf_format = GRAPH_FORMATS.get(media_type)
-        if rdf_format is None:
-            answer.close()
-            raise RemoteStoreError(f"the remote store answered a graph as {media_type!r}")
+        media_type = _known(answer.media_type, GRAPH_FORMATS, "a graph", answer.close)
         body, whole = read_body(answer)
-        verbatim = None
-        if whole and media_type == wanted and rdf_format is ox.RdfFormat.N_TRIPLES:
-            assert isinstance(body, bytes)
-            verbatim = Verbatim(body, media_type)
-        return GraphResult(triples_of(answer, ox.parse(body, format=rdf_format)), verbatim=verbatim)
+        return graph_from(media_type, body, whole, answer.close, wanted)
 
     # -- the release ------------------------------------------------------------------------
 
@@ -356,7 +377,8 @@ class RemoteStore:
             return Operation.CONSTRUCT
         return Operation.SELECT
 
-    def query(self, request: QueryRequest) -> QueryResult:
+    def _plan(self, request: QueryRequest) -> tuple[Operation, str, list[tuple[str, str]], str]:
+        """The query's form, and the text, dataset and Accept header to send for it."""
         # A query parsed once is not parsed again (0.1-0.2 ms each time): named queries and
         # the pages' own queries come back with every request.
         known = self._checked.get(request.text)
@@ -371,11 +393,66 @@ class RemoteStore:
         form, has_dataset_clause = known
         text = bind_parameters(request.text, request.bindings)
         dataset = self.dataset_for(request, has_dataset_clause)
-        wanted = request.media_type
         if form.returns_graph:
-            return self._graph(self.send_query(text, GRAPH_ACCEPT, dataset), wanted)
-        accept = XML_FIRST_ACCEPT if wanted == XML_RESULTS else RESULTS_ACCEPT
-        return self._results(self.send_query(text, accept, dataset), wanted)
+            accept = GRAPH_ACCEPT
+        else:
+            accept = XML_FIRST_ACCEPT if request.media_type == XML_RESULTS else RESULTS_ACCEPT
+        return form, text, dataset, accept
+
+    def _request_for(self, request: QueryRequest) -> _Prepared:
+        """The query's form and the HTTP request that asks the store for it; remembered for a
+        query without parameters (encoding a query into a URL costs more than sending it)."""
+        key = None
+        if not request.bindings:
+            key = (request.text, request.union_default_graph, tuple(request.default_graph_uris),
+                   tuple(request.named_graph_uris), request.media_type)  # fmt: skip
+            known = self._requests.get(key)
+            if known is not None:
+                return known
+        form, text, dataset, accept = self._plan(request)
+        prepared = (form, *self._http_request(text, accept, dataset))
+        if key is not None:
+            if len(self._requests) >= 512:
+                self._requests.clear()
+            self._requests[key] = prepared
+        return prepared
+
+    def query(self, request: QueryRequest) -> QueryResult:
+        form, method, url, body, headers = self._request_for(request)
+        answer = checked(self.http().request(method, url, body, headers))
+        if answer.header("x-sql-state") == STOPPED_AT_LIMIT:
+            answer.close()
+            raise _stopped_at_limit()
+        if form.returns_graph:
+            return self._graph(answer, request.media_type)
+        return self._results(answer, request.media_type)
+
+    async def fetch(self, request: QueryRequest) -> RemoteFetched:
+        """The query sent from the event loop (``graphsvc.loop_executor``): its answer read
+        whole when it is short enough, else its first part (the rest follows on demand)."""
+        form, method, url, body, headers = self._request_for(request)
+        answer = await self.aio().request(method, url, body, headers)
+        try:
+            if answer.status >= 300:
+                try:
+                    error_body, _ = await answer.read(1 << 16)
+                except RemoteStoreError:
+                    error_body = b""
+                detail = describe_body(answer.status, error_body)
+                raise error_for(answer.status, answer.url, detail, answer.header("retry-after"))
+            if answer.header("x-sql-state") == STOPPED_AT_LIMIT:
+                raise _stopped_at_limit()
+            formats = GRAPH_FORMATS if form.returns_graph else RESULT_FORMATS
+            media_type = _known(answer.media_type, formats, "an answer", answer.close)
+            head, whole = await answer.read(VERBATIM_BYTES)
+        except BaseException:
+            answer.close()
+            raise
+        kind = "graph" if form.returns_graph else "ask" if form is Operation.ASK else "select"
+        return RemoteFetched(
+            kind, media_type, head, whole, answer, asyncio.get_running_loop(),
+            self.config.timeout, request.media_type,
+        )  # fmt: skip
 
     def graphs(self) -> list[GraphInfo]:
         release = self.release
@@ -411,6 +488,122 @@ class RemoteStore:
         return sum(info.triples for info in self.graphs())
 
 
+STOPPED_AT_LIMIT = "S1TAT"
+"""Virtuoso's SQL state for a query it stopped at its own time limit: it answers 200 with
+partial results, which must not pass for the answer."""
+
+
+def _stopped_at_limit() -> Unavailable:
+    return Unavailable(
+        "the remote store stopped the query at its own time limit; "
+        "its partial answer is not returned"
+    )
+
+
+def _known(media_type: str, formats: Mapping[str, object], what: str,
+           close: Callable[[], None]) -> str:  # fmt: skip
+    if media_type not in formats:
+        close()
+        raise RemoteStoreError(f"the remote store answered {what} as {media_type!r}")
+    return media_type
+
+
+def results_from(
+    media_type: str,
+    body: bytes | io.BufferedReader,
+    whole: bool,
+    close: Callable[[], None],
+    wanted: str | None,
+) -> QueryResult:
+    """A SELECT or ASK answer parsed (lazily); ``close`` is called when its rows are done."""
+    results_format = RESULT_FORMATS[media_type]
+    verbatim = None
+    if isinstance(body, bytes) and results_format is not ox.QueryResultsFormat.TSV:
+        body = standard_results(body)
+        verbatim = Verbatim(body, media_type) if media_type == wanted else None
+    try:
+        parsed = ox.parse_query_results(body, results_format)
+    except SyntaxError as exc:
+        close()
+        raise RemoteStoreError(f"the remote store's results do not parse: {exc}") from None
+    if isinstance(parsed, ox.QueryBoolean):
+        close()
+        return AskResult(bool(parsed), verbatim=verbatim)
+    variables = [v.value for v in parsed.variables]
+    rows = rows_of(close, parsed, len(variables))
+    # A whole answer may also be written by pyoxigraph's own serialisers (no Python per row);
+    # a streamed one is written here, so that the row cap can close it early.
+    return SelectResult(variables, rows, native=parsed if whole else None, verbatim=verbatim)
+
+
+def graph_from(
+    media_type: str,
+    body: bytes | io.BufferedReader,
+    whole: bool,
+    close: Callable[[], None],
+    wanted: str | None,
+) -> GraphResult:
+    rdf_format = GRAPH_FORMATS[media_type]
+    verbatim = None
+    if whole and media_type == wanted and rdf_format is ox.RdfFormat.N_TRIPLES:
+        assert isinstance(body, bytes)
+        verbatim = Verbatim(body, media_type)
+    return GraphResult(triples_of(close, ox.parse(body, format=rdf_format)), verbatim=verbatim)
+
+
+@dataclass
+class RemoteFetched:
+    """An answer received on the event loop (``RemoteStore.fetch``)."""
+
+    kind: str
+    media_type: str
+    head: bytes
+    """The whole body, or its first part."""
+    whole: bool
+    answer: AsyncAnswer
+    loop: asyncio.AbstractEventLoop
+    timeout: float
+    wanted: str | None
+
+    @functools.cached_property
+    def verbatim(self) -> Verbatim | None:
+        if not self.whole or self.media_type != self.wanted:
+            return None
+        if self.kind == "graph":
+            return Verbatim(self.head, self.media_type) if self.media_type == NTRIPLES else None
+        if RESULT_FORMATS[self.media_type] is ox.QueryResultsFormat.TSV:
+            return None
+        return Verbatim(standard_results(self.head), self.media_type)
+
+    def result(self) -> QueryResult:
+        """Parsed, off the loop: the rest of a long answer is pulled through the loop."""
+        body: bytes | io.BufferedReader = self.head
+        if not self.whole:
+            body = stream_of(self.head, self._rest())
+        if self.kind == "graph":
+            return graph_from(self.media_type, body, self.whole, self._close_soon, self.wanted)
+        return results_from(self.media_type, body, self.whole, self._close_soon, self.wanted)
+
+    def _rest(self) -> Iterator[bytes]:
+        while True:
+            pending = asyncio.run_coroutine_threadsafe(self.answer.next_chunk(), self.loop)
+            try:
+                data = pending.result(self.timeout + 5)
+            except concurrent.futures.TimeoutError:
+                pending.cancel()
+                raise RemoteStoreError("the remote store stopped sending its answer") from None
+            if not data:
+                return
+            yield data
+
+    def _close_soon(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.answer.close)
+
+    def close(self) -> None:
+        self.answer.close()
+
+
 def remote_update(config: RemoteConfig, client: Client, update: str) -> None:
     """Run one SPARQL Update request on the store (never sent twice: see ``Client.request``)."""
     body = urlencode({"update": update}).encode()
@@ -426,6 +619,7 @@ __all__ = [
     "Progress",
     "Release",
     "RemoteConfig",
+    "RemoteFetched",
     "RemoteStore",
     "bind_parameters",
     "checked",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import pyoxigraph as ox
 
-from graphsvc.errors import QuerySyntaxError, RemoteStoreError, Unavailable
+from graphsvc.errors import GraphsvcError, QuerySyntaxError, RemoteStoreError, Unavailable
 from graphsvc.store.base import Term
 from graphsvc.store.remote_http import Answer
 
@@ -42,6 +42,10 @@ def describe_error(answer: Answer) -> str:
     except RemoteStoreError:
         body = b""
     answer.close()
+    return describe_body(answer.status, body)
+
+
+def describe_body(status: int, body: bytes) -> str:
     lines = [line.strip() for line in _TAGS.sub("\n", body.decode("utf-8", "replace")).splitlines()]
     useful = [
         line
@@ -49,32 +53,35 @@ def describe_error(answer: Answer) -> str:
         if line and not line.upper().startswith(("SPARQL QUERY:", "HTTP/1.1"))
         and not line.startswith("<!")
     ]
-    return f"HTTP {answer.status}: " + (" ".join(useful[:2])[:300] or "(no message)")
+    return f"HTTP {status}: " + (" ".join(useful[:2])[:300] or "(no message)")
 
 
 def checked(answer: Answer) -> Answer:
     """The answer if it succeeded; otherwise our error for what went wrong over there."""
-    status, url = answer.status, answer.url
-    if status < 300:
+    if answer.status < 300:
         return answer
     detail = describe_error(answer)
+    raise error_for(answer.status, answer.url, detail, answer.header("retry-after"))
+
+
+def error_for(status: int, url: str, detail: str, retry_after: str) -> GraphsvcError:
+    """Our error for a store's failed answer (``detail``: from ``describe_body``)."""
     if status == 400:
         found = _REMOTE_LINE.search(detail)
-        raise QuerySyntaxError(
+        return QuerySyntaxError(
             f"the remote store rejected the query: {detail}",
             int(found.group(1)) if found else None,
         )
     if status in (429, 503):
         error = Unavailable(f"the remote SPARQL store is busy ({detail}); try again shortly")
-        retry = answer.header("retry-after")
-        error.retry_after = int(retry) if retry.isdigit() else 1
-        raise error
+        error.retry_after = int(retry_after) if retry_after.isdigit() else 1
+        return error
     if status in (401, 403):
-        raise RemoteStoreError(
+        return RemoteStoreError(
             f"the remote SPARQL store at {url} refused graphsvc's credentials ({detail}); "
             "check GRAPHSVC_REMOTE_USER, GRAPHSVC_REMOTE_PASSWORD and GRAPHSVC_REMOTE_AUTH"
         )
-    raise RemoteStoreError(f"the remote SPARQL store at {url} failed: {detail}")
+    return RemoteStoreError(f"the remote SPARQL store at {url} failed: {detail}")
 
 
 class _Stream(io.RawIOBase):
@@ -118,12 +125,16 @@ def standard_results(body: bytes) -> bytes:
     if b"nodeID://" in body:
         body = _VIRTUOSO_BNODE.sub(rb"\1\2", body)
     if b'"typed-literal"' in body:
-        body = _TYPED_LITERAL.sub(rb'\1"literal"', body)
+        # Virtuoso's own spelling first, by a plain replace: the pattern costs 0.35 ms per
+        # 100 KB of answer, as much as the rest of graphsvc's work on a query.
+        body = body.replace(b'"type": "typed-literal"', b'"type": "literal"')
+        if b'"typed-literal"' in body:
+            body = _TYPED_LITERAL.sub(rb'\1"literal"', body)
     return body
 
 
 def rows_of(
-    answer: Answer, solutions: ox.QuerySolutions, width: int
+    close: Callable[[], None], solutions: ox.QuerySolutions, width: int
 ) -> Iterator[Sequence[Term | None]]:
     # Closing the answer early (the row cap) drops the connection, which stops the store's work.
     try:
@@ -132,17 +143,22 @@ def rows_of(
     except SyntaxError as exc:
         raise RemoteStoreError(f"the remote store's results do not parse: {exc}") from None
     finally:
-        answer.close()
+        close()
 
 
-def triples_of(answer: Answer, quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
+def triples_of(close: Callable[[], None], quads: Iterator[ox.Quad]) -> Iterator[ox.Triple]:
     try:
         for quad in quads:
             yield quad.triple
     except SyntaxError as exc:
         raise RemoteStoreError(f"the remote store's graph does not parse: {exc}") from None
     finally:
-        answer.close()
+        close()
+
+
+def stream_of(head: bytes, rest: Iterable[bytes]) -> io.BufferedReader:
+    """A file over an answer's first bytes and the rest as it arrives, labels fixed."""
+    return io.BufferedReader(_Stream(_fix_labels(itertools.chain([head], rest))), 1 << 16)
 
 
 def read_body(answer: Answer) -> tuple[bytes | io.BufferedReader, bool]:
@@ -150,16 +166,18 @@ def read_body(answer: Answer) -> tuple[bytes | io.BufferedReader, bool]:
     head, complete = answer.read(VERBATIM_BYTES)
     if complete:
         return head, True
-    chunks = _fix_labels(itertools.chain([head], answer.rest()))
-    return io.BufferedReader(_Stream(chunks), 1 << 16), False
+    return stream_of(head, answer.rest()), False
 
 
 __all__ = [
     "VERBATIM_BYTES",
     "checked",
+    "describe_body",
     "describe_error",
+    "error_for",
     "read_body",
     "rows_of",
     "standard_results",
+    "stream_of",
     "triples_of",
 ]

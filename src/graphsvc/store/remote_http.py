@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import http.client
 import os
@@ -168,17 +169,93 @@ class Answer:
             self._conn.close()
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where a URL's request goes."""
+
+    key: Key
+    """Scheme, host and port: what a kept-alive connection is for."""
+    target: str
+    """The path and query, as sent in the request line."""
+    where: str
+    """The URL without its query, for messages."""
+    netloc: str
+
+
+@functools.lru_cache(maxsize=512)
+def destination(url: str) -> Destination:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    key = (scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80))
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Destination(key, target, f"{scheme}://{parts.netloc}{parts.path}", parts.netloc)
+
+
+def unreachable(where: str, exc: OSError) -> RemoteStoreError:
+    """Our error for a connection to the store that could not be made."""
+    if isinstance(exc, TimeoutError):
+        return RemoteStoreError(
+            f"the remote SPARQL store at {where} did not accept a connection in time"
+        )
+    return RemoteStoreError(f"the remote SPARQL store at {where} cannot be reached: {exc}")
+
+
 @dataclass
-class Client:
-    """Connections to the store's hosts, for one process."""
+class Credentials:
+    """The store's user and password, and the digest challenge being answered: shared by the
+    threads' client and the event loop's (``remote_aio``)."""
 
     user: str | None = None
     password: str | None = field(default=None, repr=False)
     auth: str = "basic"
+    _challenge: _Challenge | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def authorization(self, method: str, target: str) -> str | None:
+        if self.user is None:
+            return None
+        if self.auth == "digest":
+            challenge = self._challenge
+            if challenge is None:
+                return None
+            return challenge.answer(self.user, self.password or "", method, target)
+        token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
+        return f"Basic {token}"
+
+    def retry_for(self, header: str, authorization: str | None, attempt: int) -> bool:
+        """Whether a 401 with this WWW-Authenticate header is worth answering (and if so, answer
+        its challenge from now on). A first challenge, or a new nonce for an old one, is; the
+        same nonce again means the credentials are wrong, and the store's 401 says so."""
+        if self.user is None or self.auth != "digest" or attempt >= 2:
+            return False
+        challenge = parse_challenge(header)
+        if challenge is None:
+            return False
+        with self._lock:
+            current = self._challenge
+            fresh = (
+                authorization is None
+                or challenge.params.get("stale", "").lower() == "true"
+                or current is None
+                or challenge.params.get("nonce") != current.params.get("nonce")
+            )
+            # Threads challenged at the same time with the same nonce keep one count (a nonce
+            # count used twice may be taken for a replay).
+            if fresh and (
+                current is None or current.params.get("nonce") != challenge.params.get("nonce")
+            ):
+                self._challenge = challenge
+        return fresh
+
+
+@dataclass
+class Client:
+    """Connections to the store's hosts, for one process."""
+
+    credentials: Credentials = field(default_factory=lambda: Credentials())
     timeout: float = 60.0
     connect_timeout: float = 5.0
     _idle: dict[Key, list[http.client.HTTPConnection]] = field(default_factory=dict)
-    _challenge: _Challenge | None = None
     _pid: int = field(default_factory=os.getpid)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -237,24 +314,6 @@ class Client:
             for conn in conns:
                 conn.close()
 
-    def _adopt(self, challenge: _Challenge) -> None:
-        """Answer this challenge from now on; threads that were challenged at the same time with
-        the same nonce keep one count (a nonce count used twice may be taken for a replay)."""
-        with self._lock:
-            current = self._challenge
-            if current is None or current.params.get("nonce") != challenge.params.get("nonce"):
-                self._challenge = challenge
-
-    def _authorization(self, method: str, target: str) -> str | None:
-        if self.user is None:
-            return None
-        if self.auth == "digest":
-            if self._challenge is None:
-                return None
-            return self._challenge.answer(self.user, self.password or "", method, target)
-        token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
-        return f"Basic {token}"
-
     def request(
         self,
         method: str,
@@ -269,24 +328,15 @@ class Client:
         ``retry``: the request is safe to send again (a query), which is done once if a reused
         connection turns out to be broken; an update is never sent twice.
         """
-        parts = urlsplit(url)
-        scheme = parts.scheme.lower()
-        key = (scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80))
-        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        where = f"{scheme}://{parts.netloc}{parts.path}"
+        to = destination(url)
+        key, target, where = to.key, to.target, to.where
         for attempt in range(3):
             try:
                 conn, reused = self._take(key)
-            except TimeoutError:
-                raise RemoteStoreError(
-                    f"the remote SPARQL store at {where} did not accept a connection in time"
-                ) from None
             except OSError as exc:
-                raise RemoteStoreError(
-                    f"the remote SPARQL store at {where} cannot be reached: {exc}"
-                ) from None
+                raise unreachable(where, exc) from None
             sent = {"User-Agent": "graphsvc", **(headers or {})}
-            authorization = self._authorization(method, target)
+            authorization = self.credentials.authorization(method, target)
             if authorization:
                 sent["Authorization"] = authorization
             sock = conn.sock
@@ -308,22 +358,24 @@ class Client:
                     f"the remote SPARQL store at {where} cannot be reached: {exc}"
                 ) from None
             answer = Answer(self, key, conn, sock, response, where)
-            if answer.status == 401 and self.user is not None and self.auth == "digest":
-                challenge = parse_challenge(answer.header("www-authenticate"))
-                # A first challenge, or a new nonce for an old one: answer it. The same nonce
-                # again means the credentials are wrong, and the store's 401 says so.
-                if challenge is not None and attempt < 2 and (
-                    authorization is None
-                    or challenge.params.get("stale", "").lower() == "true"
-                    or self._challenge is None
-                    or challenge.params.get("nonce") != self._challenge.params.get("nonce")
-                ):
-                    answer.read()
-                    answer.close()
-                    self._adopt(challenge)
-                    continue
+            if answer.status == 401 and self.credentials.retry_for(
+                answer.header("www-authenticate"), authorization, attempt
+            ):
+                answer.read()
+                answer.close()
+                continue
             return answer
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-__all__ = ["Answer", "Client", "parse_challenge"]
+__all__ = [
+    "Answer",
+    "Client",
+    "Credentials",
+    "Destination",
+    "Key",
+    "destination",
+    "parse_challenge",
+    "quick_ack",
+    "unreachable",
+]

@@ -42,8 +42,11 @@ def service_from_settings(settings: Settings, *, validate: bool = False) -> Grap
         max_queued=settings.max_queued,
         allowed_service_iris=tuple(settings.allowed_service_iris),
         result_cache_bytes=settings.result_cache_bytes,
-        # "auto" means threads only under `graphsvc serve`, which resolves it before this.
-        query_threads=settings.query_isolation == "thread",
+        # "auto": forked workers, which can be stopped, unless nothing can run away: the remote
+        # engine's queries are sent from the event loop (loop_executor.py) and stopped at their
+        # limit. `graphsvc serve` resolves "auto" itself, before this (it supervises threads).
+        query_threads=settings.query_isolation == "thread"
+        or (settings.query_isolation == "auto" and settings.engine == "remote"),
     )
     if settings.engine == "remote":
         return _remote_service(settings, options)

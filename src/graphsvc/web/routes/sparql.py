@@ -7,9 +7,11 @@ the service description. Updates are parsed and refused: this endpoint is read-o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -95,10 +97,17 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+@functools.lru_cache(maxsize=256)
+def _url_params(query_string: bytes) -> tuple[tuple[str, str], ...]:
+    # Decoded as Starlette decodes them, once per distinct URL: clients repeat their queries,
+    # and decoding a query's URL costs as much as the rest of the request's own work.
+    return tuple(QueryParams(query_string).multi_items())
+
+
 async def _protocol_params(request: Request, limit: int) -> dict[str, list[str]]:
     """Collect the protocol parameters of a request from its URL and body."""
     params: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
+    for key, value in _url_params(request.scope.get("query_string", b"")):
         params.setdefault(key, []).append(value)
     if request.method != "POST":
         return params
