@@ -58,9 +58,11 @@ class Settings(BaseSettings):
         "auto",
         description="How a query is run so that it can be stopped at its time limit. thread: on "
         "a thread of the server process, which `graphsvc serve` replaces when a query overruns "
-        "(fastest, least memory; oxigraph and remote engines). process: in a forked worker that "
-        "is killed at the limit. auto: thread under `graphsvc serve` except with the rdflib "
-        "engine or --reload, process otherwise.",
+        "(fastest, least memory; oxigraph and remote engines; the remote engine's queries are "
+        "sent from the event loop and stopped there). process: in a forked worker that is "
+        "killed at the limit. auto: thread under `graphsvc serve` except with the rdflib "
+        "engine or --reload (and for the remote engine in an app built by create_app too); "
+        "process otherwise.",
     )
     processes: int = Field(
         1,

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import os
 import socket
 import ssl
 from collections.abc import Mapping
@@ -43,6 +45,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self, key: Key) -> None:
         self.key = key
         self.transport: asyncio.Transport | None = None
+        self._loop = asyncio.get_running_loop()  # made by create_connection, on its loop
         self.closed = False
         self._sock: socket.socket | None = None
         self._parser: httptools.HttpResponseParser | None = None
@@ -66,7 +69,12 @@ class _Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # (uvloop's transports do not derive from asyncio.Transport, but have its methods.)
         self.transport = cast(asyncio.Transport, transport)
-        self._sock = transport.get_extra_info("socket")
+        # The transport's socket object makes a new socket.socket on every setsockopt (uvloop),
+        # which cost as much as the rest of reading a 100 KB answer: a duplicate of the
+        # descriptor sets the same socket's options for a microsecond.
+        given = transport.get_extra_info("socket")
+        with contextlib.suppress(OSError, AttributeError):
+            self._sock = socket.socket(fileno=os.dup(given.fileno()))
 
     def data_received(self, data: bytes) -> None:
         if self._parser is None:
@@ -87,6 +95,9 @@ class _Connection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         if self._parser is None or self.complete:
             return
         if self._headers_done and self._eof_ends_body and exc is None:
@@ -147,7 +158,7 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     async def _wait(self, timeout: float) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         waiter = self._waiter = loop.create_future()
         # A timer rather than asyncio.timeout(): this runs for every answer, and costs a third.
         timer = loop.call_later(timeout, _expire, waiter)

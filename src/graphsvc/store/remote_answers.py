@@ -124,13 +124,13 @@ def standard_results(body: bytes) -> bytes:
     """A whole SPARQL JSON or XML answer with Virtuoso's departures from the standard undone."""
     if b"nodeID://" in body:
         body = _VIRTUOSO_BNODE.sub(rb"\1\2", body)
-    if b'"typed-literal"' in body:
-        # Virtuoso's own spelling first, by a plain replace: the pattern costs 0.35 ms per
-        # 100 KB of answer, as much as the rest of graphsvc's work on a query.
-        body = body.replace(b'"type": "typed-literal"', b'"type": "literal"')
-        if b'"typed-literal"' in body:
-            body = _TYPED_LITERAL.sub(rb'\1"literal"', body)
-    return body
+    # Virtuoso's own spelling by a plain replace (one pass, no copy when absent): the pattern
+    # costs 0.35 ms per 100 KB of answer, as much as the rest of graphsvc's work on a query. A
+    # store writes its answers with one writer: if that spelling was there, it was the only one.
+    fixed = body.replace(b'"type": "typed-literal"', b'"type": "literal"')
+    if fixed is body and b'"typed-literal"' in body:
+        fixed = _TYPED_LITERAL.sub(rb'\1"literal"', body)
+    return fixed
 
 
 def rows_of(
