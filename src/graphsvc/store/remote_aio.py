@@ -35,6 +35,8 @@ from graphsvc.store.remote_http import Credentials, Key, destination, quick_ack,
 
 HIGH_WATER = 1 << 20
 """Bytes of an answer buffered before reading pauses until its reader catches up."""
+WAKE_BYTES = 1 << 16
+"""A reader waiting for the body is woken when this much has arrived, or at its end."""
 KEPT_PER_HOST = 4
 NO_BODY_STATUSES = frozenset({204, 304})
 
@@ -136,7 +138,8 @@ class _Connection(asyncio.Protocol):
         if self._buffered > HIGH_WATER and not self._paused and self.transport is not None:
             self._paused = True
             self.transport.pause_reading()
-        self._wake()
+        if self._buffered >= WAKE_BYTES:
+            self._wake()  # else at the end: a reader woken per piece costs ~30 us a piece
 
     def on_message_complete(self) -> None:
         assert self._parser is not None
