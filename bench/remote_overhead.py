@@ -12,9 +12,11 @@ sent from the event loop of one server process under its supervisor: ``--query-i
 ``--isolation process`` measures forked query workers instead), and ``--queries bench/queries``
 for the named query.
 
-Each query of the benchmark's mix (bench/mix.py) is then sent, in turn, to three targets on
+Each query of the benchmark's mix (bench/mix.py) is then sent, in turn, to four targets on
 kept-alive connections: Virtuoso's ``/sparql`` directly, Virtuoso again from a plain
-``http.client`` connection, and graphsvc's ``/sparql`` (the named query at ``/queries/...``). The
+``http.client`` connection, the floor (bench/remote_floor.py: uvicorn and graphsvc's store client
+forwarding the same request, nothing else), and graphsvc's ``/sparql`` (the named query at
+``/queries/...``). The
 order rotates every round, the first rounds warm everything up, and each target's median over
 ``--reps`` rounds is its latency; the ratio graphsvc / Virtuoso per query and their geometric
 mean are the result (target: at most 1.2).
@@ -186,6 +188,24 @@ def graphsvc_server(
         process.wait(timeout=30)
 
 
+@contextmanager
+def floor_server(virtuoso: Virtuoso, python: list[str], log: Path) -> Iterator[str]:
+    """The floor (bench/remote_floor.py): uvicorn and graphsvc's store client, nothing else."""
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*python, "-m", "bench.remote_floor", str(port), virtuoso.sparql],
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base, "/?" + urlencode({"query": "ASK {}"}), 60)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def wait_for(base: str, path: str, seconds: float) -> None:
     parts = urlsplit(base)
     deadline = time.monotonic() + seconds
@@ -216,7 +236,7 @@ def paths(query: Query) -> dict[str, str]:
         else "/sparql?" + urlencode({"query": query.text})
     )
     return {"virtuoso": direct, "virtuoso-plain": direct, "graphsvc": front,
-            "graphsvc-before": front}  # fmt: skip
+            "graphsvc-before": front, "floor": direct}  # fmt: skip
 
 
 def measure(
@@ -244,6 +264,8 @@ def measure(
             "ratio_plain": medians["graphsvc"] / medians["virtuoso-plain"],
             **({"ratio_before": medians["graphsvc-before"] / medians["virtuoso"]}
                if "graphsvc-before" in medians else {}),
+            **({"ratio_floor": medians["floor"] / medians["virtuoso"]}
+               if "floor" in medians else {}),
         })  # fmt: skip
         shown = "  ".join(f"{name} {value * 1e3:8.2f} ms" for name, value in medians.items())
         print(f"{query.name:11} {shown}  x{rows[-1]['ratio']:.2f}", file=sys.stderr, flush=True)
@@ -292,9 +314,13 @@ def main() -> None:
                 base = stack.enter_context(
                     graphsvc_server(virtuoso, python, log, isolation=args.isolation)
                 )
+                floor = stack.enter_context(
+                    floor_server(virtuoso, python, args.out / "remote-floor.log")
+                )
                 targets = {
                     "virtuoso": Target(virtuoso.base, quick=True),
                     "virtuoso-plain": Target(virtuoso.base, quick=False),
+                    "floor": Target(floor, quick=True),
                     "graphsvc": Target(base, quick=True),
                 }
                 if args.compare_src:
@@ -321,6 +347,7 @@ def main() -> None:
         "geomean_ratio_plain": geomean([float(r["ratio_plain"]) for r in rows]),  # type: ignore[arg-type]
         "geomean_ratio_before": geomean([float(r["ratio_before"]) for r in rows])  # type: ignore[arg-type]
         if args.compare_src else None,
+        "geomean_ratio_floor": geomean([float(r["ratio_floor"]) for r in rows]),  # type: ignore[arg-type]
         "profile": profile, "command": " ".join(["python -m bench.remote_overhead", *sys.argv[1:]]),
         "started": started, "seconds": time.time() - started,
         "load_average_start": load_average, "load_average_end": os.getloadavg(),

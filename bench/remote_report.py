@@ -79,7 +79,12 @@ def overhead_section(result: dict[str, Any]) -> list[str]:
     ]  # fmt: skip
     if before is not None:
         lines.append(f"| graphsvc before this change / Virtuoso | {before:.2f} | — | — |")
-    names = ["virtuoso", "virtuoso-plain"] + (["graphsvc-before"] if before else []) + ["graphsvc"]
+    floor = result.get("geomean_ratio_floor")
+    if floor is not None:
+        lines.append(f"| floor (uvicorn and graphsvc's store client alone) / Virtuoso | "
+                     f"{floor:.2f} | — | — |")  # fmt: skip
+    names = (["virtuoso", "virtuoso-plain"] + (["floor"] if floor is not None else [])
+             + (["graphsvc-before"] if before else []) + ["graphsvc"])  # fmt: skip
     lines += ["", "### Latency per query (ms, median)", "",
               "| query | kind | " + " | ".join(names) + " | ratio | counts agree |",
               "|" + "---|" * (len(names) + 4)]  # fmt: skip
