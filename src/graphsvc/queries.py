@@ -169,6 +169,9 @@ class QueryCatalog:
     def __len__(self) -> int:
         return len(self._queries)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self._queries
+
     def get(self, name: str) -> NamedQuery:
         try:
             return self._queries[name]

@@ -131,6 +131,12 @@ class GraphService:
         self._prepared[text] = classified
         return classified
 
+    def _classify(self, text: str) -> Classified:
+        """``classify``, remembered with the prepared queries (named queries and the pages'
+        own queries come back with every request)."""
+        known = self._prepared.get(text)
+        return known if known is not None else classify(text)
+
     def _union_for(self, classified: Classified) -> bool:
         # A query's own FROM / FROM NAMED defines its dataset: the union mode must not hide it.
         return self.options.union_default_graph and not classified.has_dataset_clause
@@ -153,7 +159,7 @@ class GraphService:
         request = QueryRequest(
             text=text,
             union_default_graph=(
-                self._union_for(classified or classify(text))
+                self._union_for(classified or self._classify(text))
                 if union_default_graph is None
                 else union_default_graph
             ),

@@ -138,10 +138,13 @@ def test_a_failed_upload_leaves_the_release_and_no_temporary_graph(
 def test_readers_see_the_old_graph_or_the_new_one_never_a_mixture(
     virtuoso: Virtuoso, tmp_path: Path
 ) -> None:
-    """A reader counting the graph while it is replaced sees 3000 or 5000, never 0 or between.
+    """A reader counting the graph while it is replaced sees 3000 or 5000: the upload and the
+    comparison never show, only the switch does.
 
-    (Virtuoso's read-committed isolation can still let one long scan that spans the commit
-    instant mix the two; docs/remote.md says so.)"""
+    Virtuoso reads at *read committed*: a count that overlaps the switch's commit itself can see
+    part of it (docs/remote.md; bench/RESULTS-remote.md measures it at most once per switch).
+    So at most one read per switch may see something else; every other read sees a whole
+    version."""
     release = "urn:graphsvc-test:atomic"
     graph = f"{base_of(tmp_path)}graph/data/big"
     line = '<http://example.org/{}{}> <http://example.org/p> "{}" .\n'
@@ -149,13 +152,13 @@ def test_readers_see_the_old_graph_or_the_new_one_never_a_mixture(
     new = "".join(line.format("t", i, i) for i in range(5000))
     root = project(tmp_path, {"big.nt": old})
     publish(sources_of(root), virtuoso.config(release), chunk=700)
-    seen: set[int] = set()
+    seen: list[int] = []
     stop = threading.Event()
 
     def poll() -> None:
         deadline = time.monotonic() + 60
         while not stop.is_set() and time.monotonic() < deadline:
-            seen.add(count_of(virtuoso, graph))
+            seen.append(count_of(virtuoso, graph))
 
     poller = threading.Thread(target=poll)
     poller.start()
@@ -169,7 +172,10 @@ def test_readers_see_the_old_graph_or_the_new_one_never_a_mixture(
     finally:
         stop.set()
         poller.join()
-    assert seen <= {3000, 5000}, seen
+    mixed = [count for count in seen if count not in (3000, 5000)]
+    assert len(mixed) <= 3, mixed  # three switches
+    assert len(seen) > 10 * len(mixed)
+    assert {3000, 5000} <= set(seen)
     assert count_of(virtuoso, graph) == 5000
 
 

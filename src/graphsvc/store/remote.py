@@ -400,21 +400,21 @@ class RemoteStore:
         return form, text, dataset, accept
 
     def _request_for(self, request: QueryRequest) -> _Prepared:
-        """The query's form and the HTTP request that asks the store for it; remembered for a
-        query without parameters (encoding a query into a URL costs more than sending it)."""
-        key = None
-        if not request.bindings:
-            key = (request.text, request.union_default_graph, tuple(request.default_graph_uris),
-                   tuple(request.named_graph_uris), request.media_type)  # fmt: skip
-            known = self._requests.get(key)
-            if known is not None:
-                return known
+        """The query's form and the HTTP request that asks the store for it, remembered
+        (encoding a query into a URL costs more than sending it). A term's string form is its
+        N-Triples form, so two parameter values share a key only when they are the same term."""
+        bound = tuple(sorted((name, str(term)) for name, term in request.bindings.items()))
+        key = (request.text, bound, request.union_default_graph,
+               tuple(request.default_graph_uris), tuple(request.named_graph_uris),
+               request.media_type)  # fmt: skip
+        known = self._requests.get(key)
+        if known is not None:
+            return known
         form, text, dataset, accept = self._plan(request)
         prepared = (form, *self._http_request(text, accept, dataset))
-        if key is not None:
-            if len(self._requests) >= 512:
-                self._requests.clear()
-            self._requests[key] = prepared
+        if len(self._requests) >= 512:
+            self._requests.clear()
+        self._requests[key] = prepared
         return prepared
 
     def query(self, request: QueryRequest) -> QueryResult:

@@ -18,7 +18,7 @@ from fastapi.templating import Jinja2Templates
 from graphsvc import __version__
 from graphsvc.config import Settings, project_root
 from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
-from graphsvc.web import errors, linked, reload
+from graphsvc.web import errors, fastpath, linked, reload
 from graphsvc.web.routes import meta, queries, sparql
 from graphsvc.web.routes import validate as validate_route
 
@@ -134,7 +134,7 @@ def create_app(
     # /sparql first: routes are tried in order, and each miss costs time on every query.
     app.include_router(sparql.router)
     # Added first, so innermost: the middlewares below apply to it as to the routes.
-    app.add_middleware(sparql.SparqlFastPath)
+    app.add_middleware(fastpath.QueryFastPath)
     # Linked Data pages, VoID, dumps; its ETag middleware goes inside CORS, so 304s get CORS too.
     linked.install(app, service)
     app.add_middleware(

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from graphsvc.errors import GraphsvcError, NotAcceptable, ParameterError, UnsupportedMediaType
+from graphsvc.errors import NotAcceptable, ParameterError, UnsupportedMediaType
 from graphsvc.formats import (
     ALIASES,
     GRAPH_ALIASES,
@@ -27,7 +26,6 @@ from graphsvc.formats import (
 from graphsvc.serialize import GRAPH_SERIALISERS, Serialised
 from graphsvc.service import GraphService
 from graphsvc.sparql import Operation, check_depth, classify, refuse_update
-from graphsvc.web import errors
 from graphsvc.web.body import decode_utf8, media_type_of, parse_form, read_body
 from graphsvc.web.deps import TemplatesDep
 from graphsvc.web.routes import description
@@ -201,7 +199,7 @@ PROTOCOL_PARAMETERS = [
     openapi_extra={"parameters": PROTOCOL_PARAMETERS},
 )
 async def sparql_get(request: Request) -> Response:
-    return await _from_state(request)
+    return await from_state(request)
 
 
 @router.post(
@@ -227,44 +225,12 @@ async def sparql_get(request: Request) -> Response:
     },
 )
 async def sparql_post(request: Request) -> Response:
-    return await _from_state(request)
+    return await from_state(request)
 
 
-async def _from_state(request: Request) -> Response:
+async def from_state(request: Request) -> Response:
     # The hot path: what the app holds is read here rather than injected (FastAPI's dependency
     # solving costs about as much as a small query), and the endpoint's own URL (url_for walks
     # every route) is only worked out for the service description.
     state = request.app.state
     return await _handle(request, state.service, state.settings.max_body_bytes, state.templates)
-
-
-class SparqlFastPath:
-    """Queries to ``/sparql`` answered below FastAPI's routing, by the same code as its routes.
-
-    Routing, dependency solving and the exception middleware cost about 0.1 ms per request,
-    as much as the engine needs for a point lookup, and a query endpoint serves little else.
-    Installed innermost, so CORS, validators, 304s and HEAD still apply as to any route; errors
-    get the same envelope. Everything else (a bare GET: the service description; other
-    methods; other paths) goes on to FastAPI.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] != "http"
-            or scope["path"] != "/sparql"
-            or scope["method"] not in ("GET", "POST")
-            or (scope["method"] == "GET" and b"query=" not in scope.get("query_string", b""))
-        ):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        try:
-            response = await _from_state(request)
-        except GraphsvcError as exc:
-            response = errors.domain_error_response(request, exc)
-        except Exception:
-            response = errors.unexpected_error_response(request)
-        await response(scope, receive, send)
