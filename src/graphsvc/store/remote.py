@@ -19,8 +19,11 @@ The store is asked for the client's own format when it is one a store writes in 
 writing to the store's own work. Other formats, and answers too long to be sure of the cap, are
 parsed (as a stream, closed at the cap) and written by graphsvc.
 
-The HTTP client (``remote_http``) is created lazily in the process that uses it: the query workers
-are forked, and a connection must never be shared across a fork.
+Queries from clients are sent from the server's event loop (``fetch``, with ``remote_aio``'s
+client; see ``graphsvc.loop_executor``); graphsvc's own reads, forked query workers and
+publishing use ``query`` and ``remote_http``'s client. Each client is created lazily where it is
+used (one per event loop; one per process, as query workers are forked and a connection must
+never be shared across a fork).
 """
 
 from __future__ import annotations
