@@ -39,7 +39,6 @@ import argparse
 import contextlib
 import http.client
 import json
-import math
 import os
 import shutil
 import signal
@@ -58,6 +57,7 @@ from tests.support import free_port
 
 from bench.generate import Layout, ensure
 from bench.mix import QUERIES_DIR, Query, mix
+from bench.report import geomean
 from graphsvc.publish import manifest_operation
 from graphsvc.store.remote import default_graph_iri, remote_update
 from graphsvc.store.remote_http import quick_ack
@@ -270,10 +270,6 @@ def measure(
         shown = "  ".join(f"{name} {value * 1e3:8.2f} ms" for name, value in medians.items())
         print(f"{query.name:11} {shown}  x{rows[-1]['ratio']:.2f}", file=sys.stderr, flush=True)
     return rows
-
-
-def geomean(values: list[float]) -> float:
-    return math.exp(statistics.fmean(math.log(v) for v in values))
 
 
 def main() -> None:

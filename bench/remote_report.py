@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import subprocess
-import sys
 import time
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from bench.report import machine
 
 HERE = Path(__file__).parent
 TARGET = 1.2
@@ -44,17 +43,6 @@ def versions() -> str:
     except OSError:
         found.append("Virtuoso (version unknown)")
     return ", ".join(found)
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB; {platform.system()} "
-            f"{platform.release()}; Python {sys.version.split()[0]}")  # fmt: skip
 
 
 def overhead_section(result: dict[str, Any]) -> list[str]:
