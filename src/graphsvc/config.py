@@ -17,7 +17,7 @@ from graphsvc.namespaces import DEFAULT_BASE_IRI
 from graphsvc.project import project_root as project_root  # re-exported: where it always was
 
 if TYPE_CHECKING:
-    from graphsvc.store.remote import RemoteConfig
+    from graphsvc.store.remote.store import RemoteConfig
 
 Engine = Literal["oxigraph", "rdflib", "remote"]
 
@@ -129,7 +129,7 @@ class Settings(BaseSettings):
 
     def remote_config(self) -> RemoteConfig:
         """The remote engine's plain configuration (the core never reads settings)."""
-        from graphsvc.store.remote import RemoteConfig
+        from graphsvc.store.remote.store import RemoteConfig
 
         if not self.remote_endpoint:
             raise ValueError("give the remote store's SPARQL endpoint URL")

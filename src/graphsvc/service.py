@@ -14,8 +14,10 @@ from pathlib import Path
 
 from graphsvc.cache import ResultCache, cache_key
 from graphsvc.errors import GraphsvcError
+from graphsvc.execution.loop import LoopExecutor
+from graphsvc.execution.processes import Job, QueryExecutor
+from graphsvc.execution.threads import ThreadedExecutor
 from graphsvc.load import SourceFile, discover
-from graphsvc.loop_executor import LoopExecutor
 from graphsvc.namespaces import data_prefixes
 from graphsvc.queries import QueryCatalog
 from graphsvc.serialize import Serialised, serialise
@@ -23,8 +25,6 @@ from graphsvc.sparql import Classified, Operation, check_policy, classify, refus
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
 from graphsvc.store.base import FetchingStore
 from graphsvc.store.oxigraph import OxigraphStore
-from graphsvc.threads import ThreadedExecutor
-from graphsvc.workers import Job, QueryExecutor
 
 log = logging.getLogger(__name__)
 PREFIXED_FORMATS = frozenset({"text/turtle", "application/rdf+xml"})

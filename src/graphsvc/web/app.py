@@ -18,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 from graphsvc import __version__
 from graphsvc.config import Settings, project_root
 from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
-from graphsvc.web import errors, fastpath, linked, reload
+from graphsvc.web import errors, linked, reload
+from graphsvc.web.middleware import fastpath
 from graphsvc.web.routes import meta, queries, sparql
 from graphsvc.web.routes import validate as validate_route
 
@@ -60,7 +61,7 @@ def service_from_settings(settings: Settings, *, validate: bool = False) -> Grap
         queries_dir=settings.resolved_queries_dir(),
     )
     if validate:
-        from graphsvc.validate import build_validated
+        from graphsvc.validation.validator import build_validated
 
         return build_validated(
             build, settings.paths, project_root=root, base_iri=settings.base_iri
@@ -70,7 +71,7 @@ def service_from_settings(settings: Settings, *, validate: bool = False) -> Grap
 
 def _remote_service(settings: Settings, options: ServiceOptions) -> GraphService:
     """Serve what the remote store holds (see docs/remote.md); nothing is uploaded."""
-    from graphsvc.store.remote import RemoteStore
+    from graphsvc.store.remote.store import RemoteStore
 
     if settings.paths:
         raise ValueError(

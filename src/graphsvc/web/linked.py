@@ -13,12 +13,12 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from graphsvc.datasetinfo import DatasetInfo
-from graphsvc.dumps import DumpWriter
-from graphsvc.linkeddata import IriMap
+from graphsvc.linkeddata.describe import IriMap
+from graphsvc.linkeddata.dumps import DumpWriter
+from graphsvc.linkeddata.summary import DatasetInfo
 from graphsvc.namespaces import PREFIXES
 from graphsvc.service import GraphService
-from graphsvc.web.conditional import ConditionalGetMiddleware
+from graphsvc.web.middleware.conditional import ConditionalGetMiddleware
 
 
 @dataclass

@@ -156,8 +156,8 @@ def _busy(service: GraphService) -> bool:
 
 
 def _report_text(exc: GraphsvcError) -> str:
-    from graphsvc.reports import render
-    from graphsvc.validate import ShapesViolated
+    from graphsvc.validation.reports import render
+    from graphsvc.validation.validator import ShapesViolated
 
     if isinstance(exc, ShapesViolated):
         return render(exc.report, "text")

@@ -13,10 +13,10 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from graphsvc.datasetinfo import select
 from graphsvc.errors import GraphsvcError, NotFound, ParameterError
-from graphsvc.ldview import PLAIN_DATATYPES, Labeller, Node
-from graphsvc.linkeddata import IriMap, construct, labels_query, parse_triples
+from graphsvc.linkeddata.describe import IriMap, construct, labels_query, parse_triples
+from graphsvc.linkeddata.summary import select
+from graphsvc.linkeddata.views import PLAIN_DATATYPES, Labeller, Node
 from graphsvc.queries import NamedQuery
 from graphsvc.service import GraphService
 from graphsvc.sparql import Operation

@@ -16,7 +16,7 @@ from rdflib.graph import Graph
 from rdflib.term import BNode, Literal, Node, URIRef
 
 from graphsvc.load import SourceFile
-from graphsvc.sourcemap import Position, SourceMap
+from graphsvc.validation.sourcemap import Position, SourceMap
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_PREFIX = {"xsd": "http://www.w3.org/2001/XMLSchema#"}

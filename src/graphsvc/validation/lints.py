@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from graphsvc import literals
-from graphsvc.findings import Finding, LoadedFile, Locator, Severity, bnode_id, n3
+from graphsvc.validation import literals
+from graphsvc.validation.findings import Finding, LoadedFile, Locator, Severity, bnode_id, n3
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"

@@ -357,7 +357,7 @@ def build_sourcemap(
     if rdf_format == ox.RdfFormat.N_QUADS:
         return _turtle_map(text, base_iri, quads=True)
     if rdf_format in (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
-        from graphsvc.sourcemap_markup import jsonld_map, xml_map
+        from graphsvc.validation.sourcemap_markup import jsonld_map, xml_map
 
         return (jsonld_map if rdf_format == ox.RdfFormat.JSON_LD else xml_map)(text, base_iri)
     return SourceMap(text=text)

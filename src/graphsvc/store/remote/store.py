@@ -4,10 +4,11 @@ Virtuoso, Fuseki, GraphDB, QLever, Neptune... hold the data; graphsvc keeps its 
 policy, limits, named queries and pages in front of them, and keeps no state of its own.
 
 What the remote store serves is a *release*: the graphs that ``graphsvc load --to`` published,
-listed in a small manifest graph (see ``graphsvc.publish``). Every query that does not name its own
-dataset gets the release's graphs as its protocol dataset, so a store that also holds other data
-(Virtuoso's system graphs, another project's release) answers exactly as the local engines do,
-union default graph included. Without a manifest the store's own default dataset is used as is.
+listed in a small manifest graph (see ``graphsvc.store.remote.publish``). Every query that does
+not name its own dataset gets the release's graphs as its protocol dataset, so a store that
+also holds other data (Virtuoso's system graphs, another project's release) answers exactly
+as the local engines do, union default graph included. Without a manifest the store's own
+default dataset is used as is.
 
 Each query is parsed here first (by pyoxigraph, on an empty store), so a malformed query is refused
 with the same message, line and column as on the local engines, and store-specific extensions
@@ -20,7 +21,7 @@ writing to the store's own work. Other formats, and answers too long to be sure 
 parsed (as a stream, closed at the cap) and written by graphsvc.
 
 Queries from clients are sent from the server's event loop (``fetch``, with ``remote_aio``'s
-client; see ``graphsvc.loop_executor``); graphsvc's own reads, forked query workers and
+client; see ``graphsvc.execution.loop``); graphsvc's own reads, forked query workers and
 publishing use ``query`` and ``remote_http``'s client. Each client is created lazily where it is
 used (one per event loop; one per process, as query workers are forked and a connection must
 never be shared across a fork).
@@ -58,8 +59,8 @@ from graphsvc.store.base import (
     Verbatim,
 )
 from graphsvc.store.oxigraph import query_syntax_error
-from graphsvc.store.remote_aio import AsyncAnswer, AsyncClient
-from graphsvc.store.remote_answers import (
+from graphsvc.store.remote.aio import AsyncAnswer, AsyncClient
+from graphsvc.store.remote.answers import (
     VERBATIM_BYTES,
     checked,
     describe_body,
@@ -70,8 +71,8 @@ from graphsvc.store.remote_answers import (
     stream_of,
     triples_of,
 )
-from graphsvc.store.remote_bind import bind_parameters, values_clause
-from graphsvc.store.remote_http import Answer, Client, Credentials
+from graphsvc.store.remote.bind import bind_parameters, values_clause
+from graphsvc.store.remote.http import Answer, Client, Credentials
 
 REL = "https://w3id.org/graphsvc/release#"
 """The manifest vocabulary: rel:Release, rel:version, rel:graph, rel:defaultGraph."""
@@ -431,7 +432,7 @@ class RemoteStore:
         return self._results(answer, request.media_type)
 
     async def fetch(self, request: QueryRequest) -> RemoteFetched:
-        """The query sent from the event loop (``graphsvc.loop_executor``): its answer read
+        """The query sent from the event loop (``graphsvc.execution.loop``): its answer read
         whole when it is short enough, else its first part (the rest follows on demand)."""
         form, method, url, body, headers = self._request_for(request)
         answer = await self.aio().request(method, url, body, headers)

@@ -13,9 +13,9 @@ from xml.parsers import expat
 import pyoxigraph as ox
 
 from graphsvc.errors import RDFSyntaxError
-from graphsvc.findings import Finding, LoadedFile, Severity, display_path
 from graphsvc.load import SourceFile, discover, guard_rdfxml, syntax_error
-from graphsvc.sourcemap import build_sourcemap, term_key
+from graphsvc.validation.findings import Finding, LoadedFile, Severity, display_path
+from graphsvc.validation.sourcemap import build_sourcemap, term_key
 
 SHAPES_FILE = Path("ontology") / "shapes.ttl"
 OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"

@@ -31,7 +31,7 @@ from typing import cast
 import httptools
 
 from graphsvc.errors import RemoteStoreError
-from graphsvc.store.remote_http import Credentials, Key, destination, quick_ack, unreachable
+from graphsvc.store.remote.http import Credentials, Key, destination, quick_ack, unreachable
 
 HIGH_WATER = 1 << 20
 """Bytes of an answer buffered before reading pauses until its reader catches up."""

@@ -1,4 +1,4 @@
-"""Best-effort positions in JSON-LD and RDF/XML (see ``graphsvc.sourcemap``).
+"""Best-effort positions in JSON-LD and RDF/XML (see ``graphsvc.validation.sourcemap``).
 
 JSON-LD: the first ``"@id"`` (or an alias of it from an inline context) whose value expands to the
 node. RDF/XML: the first ``rdf:about`` / ``rdf:ID`` / ``rdf:nodeID`` naming it. Neither format has
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from graphsvc.sourcemap import Position, SourceMap, resolve
+from graphsvc.validation.sourcemap import Position, SourceMap, resolve
 
 
 def _jsonld_id_keys(value: object, aliases: set[str], prefixes: dict[str, str]) -> None:

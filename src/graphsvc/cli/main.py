@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from graphsvc import supervise
+from graphsvc.cli.validate import refused
+from graphsvc.cli.validate import register as register_validate
 from graphsvc.errors import DataInvalid, GraphsvcError, LoadError, ParameterError
-from graphsvc.validate_cli import refused
-from graphsvc.validate_cli import register as register_validate
+from graphsvc.server import supervisor as supervise
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -360,7 +360,7 @@ def load_to(
     """
     from graphsvc.config import project_root
     from graphsvc.load import discover
-    from graphsvc.publish import publish
+    from graphsvc.store.remote.publish import publish
 
     _quiet_http_log("info")
     settings = _settings(
@@ -384,7 +384,11 @@ def load_to(
     try:
         config = settings.remote_config()
         if settings.validate_on_load:
-            from graphsvc.validate import ValidationOptions, require_conforming, validate_paths
+            from graphsvc.validation.validator import (
+                ValidationOptions,
+                require_conforming,
+                validate_paths,
+            )
 
             progress("validating the dataset")
             require_conforming(

@@ -10,9 +10,9 @@ the store's challenge reused (so a request costs one round trip, not two), and f
 into ``RemoteStoreError`` (502), never an exception a client would see as a 500.
 
 Nothing here may be shared across a fork: a ``Client`` belongs to the process that made it.
-Within that process it may be shared by threads (query threads, see ``graphsvc.threads``): each
-request takes a connection of its own from the pool, under a lock, and gives it back when its
-answer has been read.
+Within that process it may be shared by threads (query threads, see
+``graphsvc.execution.threads``): each request takes a connection of its own from the pool,
+under a lock, and gives it back when its answer has been read.
 """
 
 from __future__ import annotations

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphsvc.ldview import Labeller, Node
-from graphsvc.linkeddata import RDF_TYPE, RDFS, SKOS, IriMap
+from graphsvc.linkeddata.describe import RDF_TYPE, RDFS, SKOS, IriMap
+from graphsvc.linkeddata.views import Labeller, Node
 from graphsvc.namespaces import PREFIXES
 
 OWL = PREFIXES["owl"]

@@ -270,7 +270,8 @@ def exec_supervisor(
     # The arguments after the module are only for ps and friends: what serves, and where.
     host, port = sock.getsockname()[:2]
     shown = ["serve", "--host", str(host), "--port", str(port)]
-    os.execve(sys.executable, [sys.executable, "-m", "graphsvc.supervise", *shown], environment)
+    command = [sys.executable, "-m", "graphsvc.server.supervisor", *shown]
+    os.execve(sys.executable, command, environment)
 
 
 def main() -> int:

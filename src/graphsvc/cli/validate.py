@@ -81,11 +81,11 @@ def validate(
     --fail-on warning); 2 a usage error or input that does not parse. See docs/validate.md.
     """
     from graphsvc.errors import LoadError
-    from graphsvc.findings import Severity
     from graphsvc.namespaces import DEFAULT_BASE_IRI, GS
     from graphsvc.project import project_root
-    from graphsvc.reports import FORMATS, render, summary
-    from graphsvc.validate import ValidationOptions, validate_paths
+    from graphsvc.validation.findings import Severity
+    from graphsvc.validation.reports import FORMATS, render, summary
+    from graphsvc.validation.validator import ValidationOptions, validate_paths
 
     if output_format not in FORMATS:
         raise _usage(f"unknown format {output_format!r}; use one of {', '.join(FORMATS)}")
@@ -126,8 +126,8 @@ def validate(
 
 def refused(exc: DataInvalid) -> typer.Exit:
     """``graphsvc serve`` on data that does not conform: print the report, exit 1."""
-    from graphsvc.reports import render
-    from graphsvc.validate import ShapesViolated
+    from graphsvc.validation.reports import render
+    from graphsvc.validation.validator import ShapesViolated
 
     if isinstance(exc, ShapesViolated):
         sys.stderr.write(render(exc.report, "text", colour=_colour(None, sys.stderr)))

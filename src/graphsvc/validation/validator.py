@@ -29,7 +29,9 @@ from rdflib import Graph, Literal
 from rdflib.namespace import SH
 
 from graphsvc.errors import DataInvalid, LoadError, RDFSyntaxError
-from graphsvc.findings import (
+from graphsvc.load import SourceFile
+from graphsvc.namespaces import DEFAULT_BASE_IRI, GS, data_prefixes
+from graphsvc.validation.findings import (
     Finding,
     LoadedFile,
     Locator,
@@ -37,17 +39,15 @@ from graphsvc.findings import (
     display_path,
     sort_findings,
 )
-from graphsvc.lints import LINT_NAMESPACE, RULES, LintContext, run_lints, to_node
-from graphsvc.load import SourceFile
-from graphsvc.namespaces import DEFAULT_BASE_IRI, GS, data_prefixes
-from graphsvc.shacl import new_data_graph, run_shacl
-from graphsvc.validate_inputs import (
+from graphsvc.validation.inputs import (
     Inputs,
     path_inputs,
     project_inputs,
     quiet_rdflib,
     read_file,
 )
+from graphsvc.validation.lints import LINT_NAMESPACE, RULES, LintContext, run_lints, to_node
+from graphsvc.validation.shacl import new_data_graph, run_shacl
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ def build_validated(
         for note in report.notes:
             log.warning("validation: %s", note)
         if report.findings:  # below the failing severity: worth reading, not worth refusing
-            from graphsvc.reports import render
+            from graphsvc.validation.reports import render
 
             log.warning("validation found:\n%s", render(report, "text").rstrip())
         log.info(

@@ -49,7 +49,8 @@ from dataclasses import dataclass, field
 from graphsvc.errors import GraphsvcError, RemoteStoreError
 from graphsvc.load import SourceFile
 from graphsvc.store.oxigraph import OxigraphStore
-from graphsvc.store.remote import (
+from graphsvc.store.remote.http import Client
+from graphsvc.store.remote.store import (
     REL,
     Progress,
     RemoteConfig,
@@ -57,8 +58,7 @@ from graphsvc.store.remote import (
     default_graph_iri,
     remote_update,
 )
-from graphsvc.store.remote_http import Client
-from graphsvc.uploads import CHUNK, upload_graph
+from graphsvc.store.remote.uploads import CHUNK, upload_graph
 
 TRIPLE = "?s ?p ?o"
 DONE = {"INSERT": "inserted", "DELETE": "deleted"}

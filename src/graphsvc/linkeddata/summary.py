@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata import (
+from graphsvc.linkeddata.describe import (
     GS_CLAIM,
     ONTOLOGY_IRI,
     RDF_TYPE,

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
-from graphsvc.datasetinfo import DatasetSummary
-from graphsvc.linkeddata import RDF_TYPE, SHAPES_IRI
+from graphsvc.linkeddata.describe import RDF_TYPE, SHAPES_IRI
+from graphsvc.linkeddata.summary import DatasetSummary
 from graphsvc.namespaces import GS, PREFIXES
 from graphsvc.store import GraphInfo
 

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from graphsvc.errors import GraphsvcError, QuerySyntaxError, RemoteStoreError, Unavailable
 from graphsvc.store.base import Term
-from graphsvc.store.remote_http import Answer
+from graphsvc.store.remote.http import Answer
 
 VERBATIM_BYTES = 16 << 20
 """An answer up to this size is read whole, and may be handed back as it is; a longer one is

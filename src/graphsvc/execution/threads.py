@@ -24,9 +24,9 @@ import time
 from collections.abc import Callable
 
 from graphsvc.errors import Overloaded, QueryTimeout
+from graphsvc.execution.processes import Job, evaluate
 from graphsvc.serialize import Serialised
 from graphsvc.store.base import Store
-from graphsvc.workers import Job, evaluate
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from itertools import groupby
 from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 
-from graphsvc.findings import Finding, Severity, n3
-from graphsvc.shacl import path_text
-from graphsvc.validate import ValidationReport
+from graphsvc.validation.findings import Finding, Severity, n3
+from graphsvc.validation.shacl import path_text
+from graphsvc.validation.validator import ValidationReport
 
 GSV = Namespace("https://w3id.org/graphsvc/validation#")
 JSON_SCHEMA_VERSION = 1

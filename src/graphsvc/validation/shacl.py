@@ -152,7 +152,7 @@ def run_shacl(data: Graph, shapes: Graph) -> list[ShaclResult]:
 
 def path_text(shapes: Graph | None, path: Node | None, prefixes: dict[str, str]) -> str | None:
     """A SHACL property path in SPARQL syntax (``gs:a/gs:b``, ``^gs:c``, ``gs:d*``...)."""
-    from graphsvc.findings import n3
+    from graphsvc.validation.findings import n3
 
     if path is None:
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata import (
+from graphsvc.linkeddata.describe import (
     CLAIM_ROLE_PREDICATES,
     GS_CLAIM,
     KNOWN_LABELS,

@@ -21,10 +21,10 @@ from __future__ import annotations
 import asyncio
 
 from graphsvc.errors import GraphsvcError, QueryEvaluationError, QueryTimeout
+from graphsvc.execution.processes import Job
+from graphsvc.execution.threads import ThreadedExecutor
 from graphsvc.serialize import Serialised, passthrough, serialise
 from graphsvc.store.base import Fetched, FetchingStore
-from graphsvc.threads import ThreadedExecutor
-from graphsvc.workers import Job
 
 
 class LoopExecutor(ThreadedExecutor):
