@@ -27,7 +27,7 @@ from tests.remote.virtuoso import Virtuoso
 
 from bench.mix import Query
 from graphsvc.execution.loop import LoopExecutor
-from graphsvc.execution.processes import Job
+from graphsvc.execution.base import Job
 from graphsvc.sparql import classify
 from graphsvc.store.base import QueryRequest
 from graphsvc.store.remote.store import RemoteConfig, RemoteStore

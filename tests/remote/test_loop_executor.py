@@ -16,8 +16,8 @@ import pytest
 
 import graphsvc.store.remote.store as remote_module
 from graphsvc.errors import QueryTimeout
+from graphsvc.execution.base import Job
 from graphsvc.execution.loop import LoopExecutor
-from graphsvc.execution.processes import Job
 from graphsvc.serialize import Serialised
 from graphsvc.store import QueryRequest
 from graphsvc.store.remote.store import RemoteStore

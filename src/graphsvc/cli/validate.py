@@ -1,4 +1,4 @@
-"""``graphsvc validate``: the CI gate for new data (registered on the typer app by ``cli.py``).
+"""``graphsvc validate``: the CI gate for new data (registered on the typer app by cli/main.py).
 
 Exit codes: 0 the data conforms; 1 a violation (or a warning with ``--fail-on warning``); 2 a usage
 error or input that does not parse. Heavy imports (rdflib, pyshacl) happen inside the command so
@@ -14,15 +14,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from graphsvc.cli.common import EXIT_USAGE, fail
+
 if TYPE_CHECKING:
     from graphsvc.errors import DataInvalid
 
-EXIT_USAGE = 2
-
 
 def _usage(message: str) -> typer.Exit:
-    typer.echo(f"graphsvc: error: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
+    return fail(message, EXIT_USAGE)
 
 
 def _split(values: list[str] | None) -> list[str]:

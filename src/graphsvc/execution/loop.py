@@ -19,41 +19,67 @@ waiting, 503 beyond; a slot is held until the query's work has really ended.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 
 from graphsvc.errors import GraphsvcError, QueryEvaluationError, QueryTimeout
-from graphsvc.execution.processes import Job
-from graphsvc.execution.threads import ThreadedExecutor
+from graphsvc.execution.admission import Admission
+from graphsvc.execution.base import Job
 from graphsvc.serialize import Serialised, passthrough, serialise
 from graphsvc.store.base import Fetched, FetchingStore
 
 
-class LoopExecutor(ThreadedExecutor):
+class LoopExecutor:
     """Queries of a ``FetchingStore`` sent from the event loop; parsing on threads."""
 
     def __init__(
         self, store: FetchingStore, *, workers: int, timeout: float, max_queued: int
     ) -> None:
-        super().__init__(store, workers=workers, timeout=timeout, max_queued=max_queued)  # type: ignore[arg-type]
-        self.fetching = store
+        self.store = store
+        self.size = workers
+        self.timeout = timeout
+        self.started = False
+        self.admission = Admission(workers, max_waiting=max_queued)
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        # Threads for what is CPU work: parsing or converting an answer.
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.size, thread_name_prefix="graphsvc-query"
+        )
+        self.started = True
 
     def stop(self) -> None:
-        super().stop()
-        self.fetching.close_connections()
+        self.started = False
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self.store.close_connections()
+
+    @property
+    def idle(self) -> int:
+        """Query slots free now."""
+        return self.admission.free
+
+    def _thread_done(self, _future: concurrent.futures.Future[Serialised]) -> None:
+        self.admission.release_threadsafe()
 
     async def run(self, job: Job) -> Serialised:
-        deadline = await self._admit()
-        assert self._pool is not None
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("the query executor is not started")
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        await self.admission.acquire(deadline)
         held = True  # the slot, until handed to a thread's completion
         try:
             async with asyncio.timeout_at(deadline):
-                fetched = await self.fetching.fetch(job.request)
+                fetched = await self.store.fetch(job.request)
                 try:
                     verbatim = fetched.verbatim
                     if verbatim is not None:
                         sent = passthrough(verbatim, fetched.kind, job.media_type, job.max_rows)
                         if sent is not None:
                             return sent
-                    future = self._pool.submit(_write, fetched, job)
+                    future = pool.submit(_write, fetched, job)
                     future.add_done_callback(self._thread_done)
                     held = False
                     return await asyncio.wrap_future(future)
@@ -65,7 +91,7 @@ class LoopExecutor(ThreadedExecutor):
             raise QueryTimeout(self.timeout) from None
         finally:
             if held:
-                self._release()
+                self.admission.release()
 
 
 def _write(fetched: Fetched, job: Job) -> Serialised:
@@ -77,5 +103,5 @@ def _write(fetched: Fetched, job: Job) -> Serialised:
     except GraphsvcError:
         raise
     except (ValueError, RuntimeError) as exc:
-        # As workers.evaluate: what an engine raises for a query it cannot evaluate.
+        # As base.evaluate: what an engine raises for a query it cannot evaluate.
         raise QueryEvaluationError(f"the query cannot be evaluated: {exc}") from None

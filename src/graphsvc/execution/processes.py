@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
 import signal
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 
 from graphsvc.errors import (
     Forbidden,
     GraphsvcError,
     NotFound,
-    Overloaded,
     ParameterError,
     QueryEvaluationError,
     QuerySyntaxError,
@@ -38,8 +34,10 @@ from graphsvc.errors import (
     RemoteStoreError,
     Unavailable,
 )
-from graphsvc.serialize import Serialised, serialise
-from graphsvc.store.base import QueryRequest, Store
+from graphsvc.execution.admission import Admission
+from graphsvc.execution.base import Job, evaluate
+from graphsvc.serialize import Serialised
+from graphsvc.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -53,34 +51,8 @@ _ERRORS: dict[str, type[GraphsvcError]] = {
 }
 
 
-@dataclass(frozen=True)
-class Job:
-    request: QueryRequest
-    media_type: str
-    max_rows: int
-    prefixes: dict[str, str]
-
-
 class WorkerCrashed(GraphsvcError):
     kind = "internal"
-
-
-def evaluate(store: Store, job: Job) -> Serialised:
-    """Evaluate and serialise a job: what a worker process or a query thread does."""
-    try:
-        result = store.query(job.request)
-        return serialise(
-            result,
-            job.media_type,
-            max_rows=job.max_rows,
-            prefixes=job.prefixes,
-            rerun=functools.partial(store.query, job.request),
-        )
-    except GraphsvcError:
-        raise
-    except (ValueError, RuntimeError) as exc:
-        # Engines raise these for queries they reject at evaluation (unknown function...).
-        raise QueryEvaluationError(f"the query cannot be evaluated: {exc}") from None
 
 
 def _worker_main(
@@ -134,27 +106,25 @@ class _Worker:
         self.conn.close()
 
 
-class QueryExecutor:
-    """A fixed pool of query workers with a bounded queue in front of it."""
+class ProcessExecutor:
+    """A fixed pool of query workers behind an ``Admission``."""
 
     def __init__(self, store: Store, *, workers: int, timeout: float, max_queued: int) -> None:
         self.store = store
         self.size = workers
         self.timeout = timeout
-        self.max_queued = max_queued
+        self.admission = Admission(workers, max_waiting=max_queued)
         self._context = multiprocessing.get_context("fork")
-        self._idle: asyncio.Queue[_Worker] | None = None
+        # One idle worker per free admission slot: a slot taken finds a worker here.
+        self._idle: list[_Worker] = []
         self._all: set[_Worker] = set()
-        self._waiting = 0
         self.started = False
 
     def start(self) -> None:
-        self._idle = asyncio.Queue()
         # The workers share the parent's memory copy-on-write; a garbage collection in a worker
         # would touch every object the parent made and copy its page. Frozen objects are skipped.
         gc.freeze()
-        for _ in range(self.size):
-            self._idle.put_nowait(self._spawn())
+        self._idle = [self._spawn() for _ in range(self.size)]
         self.started = True
 
     def _spawn(self) -> _Worker:
@@ -165,39 +135,36 @@ class QueryExecutor:
     def _replace(self, worker: _Worker) -> None:
         self._all.discard(worker)
         worker.kill()
-        if self.started and self._idle is not None:
-            self._idle.put_nowait(self._spawn())
+        if self.started:
+            self._idle.append(self._spawn())
 
     def stop(self) -> None:
         self.started = False
         for worker in list(self._all):
             worker.kill()
         self._all.clear()
+        self._idle.clear()
+
+    @property
+    def idle(self) -> int:
+        """Workers free now."""
+        return self.admission.free
 
     async def run(self, job: Job) -> Serialised:
         """Evaluate a job in a worker, within the time limit."""
-        if self._idle is None:
+        if not self.started:
             raise RuntimeError("the query executor is not started")
-        deadline = time.monotonic() + self.timeout
-        if not self._idle.empty():
-            # The common case takes no extra task or loop turn (asyncio.wait_for would).
-            worker = self._idle.get_nowait()
-        else:
-            if self._waiting >= self.max_queued:
-                raise Overloaded(
-                    f"too many queries are waiting ({self._waiting}); try again shortly"
-                )
-            self._waiting += 1
-            try:
-                async with asyncio.timeout(self.timeout):
-                    worker = await self._idle.get()
-            except TimeoutError:
-                raise Overloaded("no query worker became free within the time limit") from None
-            finally:
-                self._waiting -= 1
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        await self.admission.acquire(deadline)
+        if not self._idle:  # stopped while this query waited for its slot
+            self.admission.release()
+            raise Unavailable("the query service is stopping")
+        worker = self._idle.pop()
         try:
             worker.conn.send(job)
-            await self._readable(worker, max(deadline - time.monotonic(), 0.05))
+            await self._readable(
+                worker, max(deadline - asyncio.get_running_loop().time(), 0.05)
+            )
             reply = worker.conn.recv()
         except TimeoutError:
             self._replace(worker)
@@ -209,7 +176,10 @@ class QueryExecutor:
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise WorkerCrashed(f"the query worker stopped unexpectedly: {exc}") from None
-        self._idle.put_nowait(worker)
+        else:
+            self._idle.append(worker)
+        finally:
+            self.admission.release()
         return self._unpack(reply)
 
     @staticmethod

@@ -28,7 +28,9 @@ def open_store(
     """A new, empty store of the named engine; for ``remote``, the store ``remote`` describes."""
     if engine == "remote":
         if remote is None:
-            raise ValueError("the remote engine needs the store's SPARQL endpoint (--endpoint)")
+            raise ValueError(
+                "the remote engine needs the store's SPARQL endpoint (--remote-endpoint)"
+            )
         from graphsvc.store.remote.store import RemoteStore
 
         return RemoteStore(remote)

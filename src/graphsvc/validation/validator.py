@@ -19,10 +19,9 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
@@ -277,53 +276,6 @@ def validate_paths(
     return validate_files(inputs, options)
 
 
-class _Versioned(Protocol):
-    version: str
-
-
-Built = TypeVar("Built", bound=_Versioned)
-
-
-def build_validated(
-    build: Callable[[], Built],
-    paths: Sequence[Path],
-    *,
-    project_root: Path,
-    base_iri: str,
-    attempts: int = 3,
-) -> Built:
-    """Validate the files to serve, then build from them; refuse data that does not conform.
-
-    The store loader reads the files again (pyoxigraph's bulk loader from the path, which is
-    what makes big and on-disk loads fast). Reading is cheap; what matters is that the data served
-    is the data validated, so the loaded files' digest must equal the validated one, or the files
-    changed in between (an editor saving during ``--reload``) and it all starts again.
-    """
-    for _ in range(attempts):
-        report = validate_paths(
-            paths, project_root=project_root, options=ValidationOptions(base_iri=base_iri)
-        )
-        require_conforming(report)
-        for note in report.notes:
-            log.warning("validation: %s", note)
-        if report.findings:  # below the failing severity: worth reading, not worth refusing
-            from graphsvc.validation.reports import render
-
-            log.warning("validation found:\n%s", render(report, "text").rstrip())
-        log.info(
-            "validated %d files in %.2f s: %s",
-            len(report.files),
-            report.seconds,
-            "conforms" if report.conforms else "does not conform",
-        )
-        built = build()
-        if built.version == report.digest:
-            return built
-        log.warning("the files changed while they were loaded: validating them again")
-        del built
-    raise LoadError(f"the files kept changing while they were loaded ({attempts} attempts)")
-
-
 def require_conforming(report: ValidationReport) -> None:
     """Raise what the loader raises for bad input, or ``ShapesViolated``."""
     if report.parse_failed:
@@ -342,7 +294,6 @@ __all__ = [
     "ShapesViolated",
     "ValidationOptions",
     "ValidationReport",
-    "build_validated",
     "path_inputs",
     "project_inputs",
     "require_conforming",

@@ -24,8 +24,7 @@ from graphsvc.linkeddata.views import Labeller
 from graphsvc.linkeddata.vocabulary import vocabulary_view
 from graphsvc.linkeddata.void import VOID_PREFIXES, void_triples
 from graphsvc.namespaces import GS, GSH
-from graphsvc.web.deps import ServiceDep, TemplatesDep
-from graphsvc.web.linked import DatasetDep, DumpsDep, IriMapDep, site_url
+from graphsvc.web.deps import DatasetDep, DumpsDep, IriMapDep, ServiceDep, TemplatesDep, site_url
 
 router = APIRouter(tags=["dataset"])
 

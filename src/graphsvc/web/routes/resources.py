@@ -23,8 +23,7 @@ from graphsvc.linkeddata.describe import (
 )
 from graphsvc.linkeddata.views import Labeller, resource_view
 from graphsvc.service import GraphService
-from graphsvc.web.deps import ServiceDep, TemplatesDep
-from graphsvc.web.linked import IriMapDep
+from graphsvc.web.deps import IriMapDep, ServiceDep, TemplatesDep
 
 router = APIRouter(tags=["Linked Data"])
 GRAPH_SUBJECTS_SHOWN = 500

@@ -20,9 +20,8 @@ from graphsvc.linkeddata.views import PLAIN_DATATYPES, Labeller, Node
 from graphsvc.queries import NamedQuery
 from graphsvc.service import GraphService
 from graphsvc.sparql import Operation
-from graphsvc.web.deps import ServiceDep, TemplatesDep
+from graphsvc.web.deps import DatasetDep, IriMapDep, ServiceDep, TemplatesDep
 from graphsvc.web.errors import status_for
-from graphsvc.web.linked import DatasetDep, IriMapDep
 
 router = APIRouter(tags=["site"])
 PAGE_SIZE = 100
