@@ -16,8 +16,8 @@ from typing import Any
 
 import uvicorn
 
-from graphsvc.store.remote_aio import AsyncClient
-from graphsvc.store.remote_http import Credentials
+from graphsvc.store.remote.aio import AsyncClient
+from graphsvc.store.remote.http import Credentials
 
 Scope = dict[str, Any]
 

@@ -58,9 +58,9 @@ from tests.support import free_port
 from bench.generate import Layout, ensure
 from bench.mix import QUERIES_DIR, Query, mix
 from bench.report import geomean
-from graphsvc.publish import manifest_operation
-from graphsvc.store.remote import default_graph_iri, remote_update
-from graphsvc.store.remote_http import quick_ack
+from graphsvc.store.remote.http import quick_ack
+from graphsvc.store.remote.publish import manifest_operation
+from graphsvc.store.remote.store import default_graph_iri, remote_update
 
 HERE = Path(__file__).parent
 RELEASE = "urn:graphsvc-bench:release"

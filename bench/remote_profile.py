@@ -26,11 +26,11 @@ import uvloop
 from tests.remote.virtuoso import Virtuoso
 
 from bench.mix import Query
-from graphsvc.loop_executor import LoopExecutor
+from graphsvc.execution.loop import LoopExecutor
+from graphsvc.execution.base import Job
 from graphsvc.sparql import classify
 from graphsvc.store.base import QueryRequest
-from graphsvc.store.remote import RemoteConfig, RemoteStore
-from graphsvc.workers import Job
+from graphsvc.store.remote.store import RemoteConfig, RemoteStore
 
 REPS = 30
 

@@ -11,10 +11,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from graphsvc.dumps import write_dumps
 from graphsvc.errors import NotAcceptable, NotFound
-from graphsvc.ldview import Labeller, ViewBuilder
-from graphsvc.linkeddata import (
+from graphsvc.linkeddata.describe import (
     Description,
     IriMap,
     choose_document_type,
@@ -22,10 +20,12 @@ from graphsvc.linkeddata import (
     split_suffix,
     used_prefixes,
 )
+from graphsvc.linkeddata.dumps import write_dumps
+from graphsvc.linkeddata.views import Labeller, ViewBuilder
 from graphsvc.load import discover
 from graphsvc.namespaces import data_prefixes
 from graphsvc.store.oxigraph import OxigraphStore
-from graphsvc.web.conditional import etag_matches, not_modified_since
+from graphsvc.web.middleware.conditional import etag_matches, not_modified_since
 from tests.ldsupport import CANONICAL_BASE, GS, LD, ld_settings, rebased_copy
 from tests.support import free_port, thread_server
 

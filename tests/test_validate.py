@@ -18,7 +18,7 @@ from rdflib import Graph, Literal, Namespace
 from rdflib.namespace import RDF, SH
 from typer.testing import CliRunner
 
-from graphsvc.cli import app
+from graphsvc.cli.main import app
 from tests.support import FIXTURES, ROOT
 
 HERE = FIXTURES / "validate"
@@ -375,7 +375,8 @@ def test_served_data_is_the_validated_data(tmp_path: Path) -> None:
     import hashlib
     from types import SimpleNamespace
 
-    from graphsvc.validate import ShapesViolated, build_validated
+    from graphsvc.assemble import build_validated
+    from graphsvc.validation.validator import ShapesViolated
 
     data = tmp_path / "data.ttl"
     good = (PROJECT / "data" / "good.ttl").read_text()

@@ -16,8 +16,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, SH
 
-from graphsvc.reports import FORMATS, render
-from graphsvc.validate import ValidationOptions, ValidationReport, validate_paths
+from graphsvc.validation.reports import FORMATS, render
+from graphsvc.validation.validator import ValidationOptions, ValidationReport, validate_paths
 from tests.support import ROOT
 from tests.test_shapes import EX, EXPECTED_RESULTS
 from tests.test_shapes import FIXTURES as SHAPE_FIXTURES

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from graphsvc.findings import Severity
-from graphsvc.validate import ValidationOptions, validate_paths
+from graphsvc.validation.findings import Severity
+from graphsvc.validation.validator import ValidationOptions, validate_paths
 from tests.support import FIXTURES
 
 PROJECT = FIXTURES / "validate" / "project"

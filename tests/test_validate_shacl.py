@@ -8,7 +8,7 @@ from rdflib import RDF, Graph
 from rdflib.namespace import SH
 
 from graphsvc.errors import LoadError
-from graphsvc.shacl import ShaclResult, new_data_graph, run_shacl
+from graphsvc.validation.shacl import ShaclResult, new_data_graph, run_shacl
 from tests.support import FIXTURES
 
 PREFIXES = """

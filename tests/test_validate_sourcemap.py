@@ -7,9 +7,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from graphsvc import literals
 from graphsvc.load import discover
-from graphsvc.sourcemap import Position, build_sourcemap, term_key
+from graphsvc.validation import literals
+from graphsvc.validation.sourcemap import Position, build_sourcemap, term_key
 from tests.support import FIXTURES, ROOT
 
 XSD = literals.XSD

@@ -50,7 +50,7 @@ def main() -> None:
 
     whole, whole_cpu = command_seconds(args.runs)
 
-    from graphsvc.validate import ValidationOptions, validate_paths
+    from graphsvc.validation.validator import ValidationOptions, validate_paths
 
     inside, inside_cpu = [], []
     report = None
@@ -79,7 +79,7 @@ def main() -> None:
         import pyshacl
         from rdflib import Graph
 
-        from graphsvc.shacl import new_data_graph, run_shacl
+        from graphsvc.validation.shacl import new_data_graph, run_shacl
 
         files = [*sorted((ROOT / "data").glob("*.ttl")), ROOT / "ontology/graphsvc.ttl"]
         shapes = Graph().parse(ROOT / "ontology/shapes.ttl")

@@ -1,5 +1,5 @@
 """``python -m graphsvc`` runs the command line."""
 
-from graphsvc.cli import main
+from graphsvc.cli.main import main
 
 main()

@@ -1,25 +1,60 @@
-"""Settings, in one place.
+"""Settings, declared once, and the one rule that decides how queries run.
 
-Every setting has a documented default, can be set by a ``GRAPHSVC_<NAME>`` environment variable,
-and is overridden by the matching command-line flag. Only ``web/app.py`` and ``cli.py`` read
-settings; the core receives plain values.
+Every setting is a field of ``Settings``: its default, its description, its environment variable
+(``GRAPHSVC_`` + the field name in capitals) and its ``graphsvc serve`` flag (``--`` + the field
+name with dashes; a few keep a shorter alias) all come from that one declaration. The flags are
+generated from the fields (cli/options.py), the README's settings table is checked against them
+(tests), so a setting cannot exist in one place and be missing in another.
+
+Only the assembly (assemble.py), the web layer and the CLI read settings; the core receives
+plain values.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from graphsvc.execution.base import ExecutorKind
 from graphsvc.namespaces import DEFAULT_BASE_IRI
 from graphsvc.project import project_root as project_root  # re-exported: where it always was
 
-if TYPE_CHECKING:
-    from graphsvc.store.remote import RemoteConfig
-
 Engine = Literal["oxigraph", "rdflib", "remote"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+
+# Help panels of `graphsvc serve --help`: what most users set first, the rest grouped below.
+COMMON = "Common"
+LIMITS = "Limits"
+EXECUTION = "Query execution"
+REMOTE = "Remote engine (docs/remote.md)"
+ENV_ONLY = None
+"""A setting without a serve flag: set by its GRAPHSVC_* variable (or the Python API) only."""
+
+
+def setting(
+    default: Any = None,
+    description: str = "",
+    *,
+    panel: str | None = COMMON,
+    alias: str | None = None,
+    shown_default: str | None = None,
+    **constraints: Any,
+) -> Any:
+    """A settings field with what the command line needs to know about it.
+
+    ``panel`` groups its flag in ``--help`` (``ENV_ONLY``: no flag); ``alias`` is a shorter
+    flag kept from earlier releases; ``shown_default`` describes a default that is computed.
+    """
+    extra: dict[str, Any] = {"panel": panel, "alias": alias, "shown_default": shown_default}
+    if callable(default):
+        return Field(
+            default_factory=default, description=description, json_schema_extra=extra,
+            **constraints,
+        )  # fmt: skip
+    return Field(default, description=description, json_schema_extra=extra, **constraints)
 
 
 class Settings(BaseSettings):
@@ -27,88 +62,103 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GRAPHSVC_", extra="ignore")
 
-    paths: list[Path] = Field(
-        default_factory=list,
-        description="RDF files or folders to serve. Empty: the project's ontology/ and data/.",
+    # What is served.
+    paths: list[Path] = setting(
+        list,
+        "RDF files or folders to serve (the command's arguments).",
+        panel=ENV_ONLY,
+        shown_default="the project's ontology/ and data/",
     )
-    queries_dir: Path | None = Field(
-        None, description="Folder of named queries (*.rq). None: the project's queries/."
+    queries_dir: Path | None = setting(
+        None, "Folder of named queries (*.rq).", alias="queries",
+        shown_default="the project's queries/ when serving the project",
+    )  # fmt: skip
+    base_iri: str = setting(DEFAULT_BASE_IRI, "Base IRI of the data and graph names.")
+    engine: Engine = setting("oxigraph", "Query engine: oxigraph, rdflib or remote.")
+    store_path: Path | None = setting(
+        None, "Keep the oxigraph store on disk in this folder.", alias="store",
+        shown_default="in memory",
+    )  # fmt: skip
+    union_default_graph: bool = setting(
+        True, "Query the union of all graphs as the default graph."
     )
-    base_iri: str = Field(DEFAULT_BASE_IRI, description="Base IRI of the data and graph names.")
-    engine: Engine = Field("oxigraph", description="Query engine: oxigraph, rdflib or remote.")
-    store_path: Path | None = Field(
-        None, description="On-disk oxigraph store folder; None keeps the store in memory."
+    validate_on_load: bool = setting(
+        True, "Refuse to serve data that fails its shapes.", alias="validate"
     )
-    union_default_graph: bool = Field(
-        True, description="Whether the default graph of a query is the union of all graphs."
+    reload: bool = setting(
+        False, "Watch the served files and swap in each new version that validates."
     )
-    validate_on_load: bool = Field(True, description="Refuse to serve data that fails its shapes.")
-    reload: bool = Field(
-        False, description="Watch the served files and swap in each new version that validates."
+    host: str = setting("127.0.0.1", "Interface to bind.")
+    port: int = setting(8000, "TCP port to bind (0: any free port).", ge=0, le=65535)
+    log_level: LogLevel = setting("info", "Log level: debug, info, warning or error.")
+
+    # Limits.
+    query_timeout: float = setting(
+        30.0, "Seconds before a query is stopped (503).", panel=LIMITS, gt=0
     )
-    query_timeout: float = Field(30.0, gt=0, description="Seconds before a query is stopped.")
-    max_rows: int = Field(100_000, ge=0, description="Result row (or triple) cap; 0 means no cap.")
-    max_body_bytes: int = Field(
-        1_000_000, gt=0, description="Largest request body accepted, in bytes."
+    max_rows: int = setting(
+        100_000, "Result row (or triple) cap; 0 means no cap.", panel=LIMITS, ge=0
     )
-    query_workers: int = Field(
-        4, ge=1, description="Worker processes that evaluate queries (each can be stopped)."
+    max_body_bytes: int = setting(
+        1_000_000, "Largest request body accepted, in bytes (413 past it).", panel=LIMITS, gt=0
     )
-    query_isolation: Literal["auto", "thread", "process"] = Field(
+    query_workers: int = setting(
+        4, "Queries evaluated at once (query threads or worker processes).",
+        panel=LIMITS, alias="workers", ge=1,
+    )  # fmt: skip
+    max_queued: int = setting(
+        64, "Queries allowed to wait for a free thread or worker before 503.",
+        panel=LIMITS, ge=0,
+    )  # fmt: skip
+    allowed_service_iris: list[str] = setting(
+        list, "A SERVICE endpoint queries may call (repeatable). None: SERVICE is refused.",
+        panel=LIMITS, alias="allow-service", shown_default="none",
+    )  # fmt: skip
+    cors_origins: list[str] = setting(
+        lambda: ["*"], "Origins allowed to read by CORS (a JSON list).", panel=ENV_ONLY
+    )
+
+    # How queries run.
+    query_isolation: Literal["auto", "thread", "process"] = setting(
         "auto",
-        description="How a query is run so that it can be stopped at its time limit. thread: on "
-        "a thread of the server process, which `graphsvc serve` replaces when a query overruns "
-        "(fastest, least memory; oxigraph and remote engines; the remote engine's queries are "
-        "sent from the event loop and stopped there). process: in a forked worker that is "
-        "killed at the limit. auto: thread under `graphsvc serve` except with the rdflib "
-        "engine or --reload (and for the remote engine in an app built by create_app too); "
-        "process otherwise.",
+        "How an overrunning query is stopped: thread (its server process is replaced), "
+        "process (its forked worker is killed) or auto (see resolve_execution).",
+        panel=EXECUTION,
     )
-    processes: int = Field(
-        1,
-        ge=1,
-        description="Server processes under `graphsvc serve` with query threads. Each holds its "
-        "own copy of an in-memory store; over an on-disk store (--store) they share one.",
-    )
-    max_queued: int = Field(
-        64, ge=0, description="Queries allowed to wait for a worker before 503 Overloaded."
-    )
-    result_cache_bytes: int = Field(
-        0,
-        ge=0,
-        description="Bytes of query results kept in memory, keyed by query, format and data "
-        "version (the data only changes on reload). 0: no cache.",
-    )
-    allowed_service_iris: list[str] = Field(
-        default_factory=list,
-        description="SERVICE endpoints a query may call. Empty: SERVICE is refused.",
-    )
-    cors_origins: list[str] = Field(
-        default_factory=lambda: ["*"], description="Origins allowed to read by CORS."
-    )
-    host: str = Field("127.0.0.1", description="Interface to bind.")
-    port: int = Field(8000, ge=0, le=65535, description="TCP port to bind.")
+    processes: int = setting(
+        1, "Server processes under `graphsvc serve` with query threads (over --store they "
+        "share one store).", panel=EXECUTION, ge=1,
+    )  # fmt: skip
+    result_cache_bytes: int = setting(
+        0, "Bytes of query results kept in memory, by query, format and data version; 0: off.",
+        panel=EXECUTION, alias="result-cache", ge=0,
+    )  # fmt: skip
+
     # The remote engine (docs/remote.md). Credentials come from the environment only.
-    remote_endpoint: str | None = Field(
-        None, description="Remote engine: the store's SPARQL 1.1 query endpoint."
+    remote_endpoint: str | None = setting(
+        None, "The remote store's SPARQL 1.1 query endpoint.", panel=REMOTE, alias="endpoint"
     )
-    remote_update_endpoint: str | None = Field(
-        None, description="The store's SPARQL 1.1 Update endpoint (load --to); None: the above."
+    remote_release: str | None = setting(
+        None, "IRI of the release manifest graph.", panel=REMOTE, alias="release",
+        shown_default="<base-iri>release",
+    )  # fmt: skip
+    remote_auth: Literal["basic", "digest"] = setting(
+        "basic", "HTTP authentication scheme of the remote store.", panel=REMOTE
     )
-    remote_graph_store: str | None = Field(
-        None, description="The store's Graph Store Protocol endpoint (load --to); None: none."
+    remote_update_endpoint: str | None = setting(
+        None, "The store's SPARQL Update endpoint, for `graphsvc load --to`.", panel=ENV_ONLY,
+        alias="update-endpoint", shown_default="the query endpoint",
+    )  # fmt: skip
+    remote_graph_store: str | None = setting(
+        None, "The store's Graph Store Protocol endpoint, for `graphsvc load --to` "
+        "(else INSERT DATA).", panel=ENV_ONLY, alias="graph-store",
+    )  # fmt: skip
+    remote_user: str | None = setting(None, "User name for the remote store.", panel=ENV_ONLY)
+    remote_password: SecretStr | None = setting(
+        None, "Password for the remote store.", panel=ENV_ONLY
     )
-    remote_user: str | None = Field(None, description="User name for the remote store.")
-    remote_password: SecretStr | None = Field(None, description="Password for the remote store.")
-    remote_auth: Literal["basic", "digest"] = Field(
-        "basic", description="HTTP authentication scheme of the remote store: basic or digest."
-    )
-    remote_release: str | None = Field(
-        None, description="IRI of the release manifest graph; None: <base_iri>release."
-    )
-    remote_query_params: dict[str, str] = Field(
-        default_factory=dict,
-        description="Extra parameters sent with every remote query (a store's own time limit).",
+    remote_query_params: dict[str, str] = setting(
+        dict, "Extra parameters sent with every remote query (a JSON object).", panel=ENV_ONLY
     )
 
     @model_validator(mode="after")
@@ -116,8 +166,8 @@ class Settings(BaseSettings):
         if self.engine == "remote":
             if not self.remote_endpoint:
                 raise ValueError(
-                    "the remote engine needs the store's SPARQL endpoint: --endpoint URL "
-                    "(or GRAPHSVC_REMOTE_ENDPOINT)"
+                    "the remote engine needs the store's SPARQL endpoint: --remote-endpoint "
+                    "URL (or GRAPHSVC_REMOTE_ENDPOINT)"
                 )
             if self.store_path is not None:
                 raise ValueError("--store is for the oxigraph engine, not the remote one")
@@ -126,26 +176,6 @@ class Settings(BaseSettings):
     def resolved_release(self) -> str:
         """The IRI of the remote store's release manifest graph."""
         return self.remote_release or f"{self.base_iri}release"
-
-    def remote_config(self) -> RemoteConfig:
-        """The remote engine's plain configuration (the core never reads settings)."""
-        from graphsvc.store.remote import RemoteConfig
-
-        if not self.remote_endpoint:
-            raise ValueError("give the remote store's SPARQL endpoint URL")
-        return RemoteConfig(
-            endpoint=self.remote_endpoint,
-            update_endpoint=self.remote_update_endpoint,
-            graph_store=self.remote_graph_store,
-            user=self.remote_user,
-            password=self.remote_password.get_secret_value() if self.remote_password else None,
-            auth=self.remote_auth,
-            release=self.resolved_release(),
-            query_params=dict(self.remote_query_params),
-            # The worker is killed at the query time limit; the HTTP wait must outlast it, and
-            # graphsvc's own reads (the dumps) may wait minutes for a large store's first byte.
-            timeout=max(300.0, self.query_timeout + 30),
-        )
 
     def resolved_paths(self) -> list[Path]:
         """The paths to load: the given ones, or the project's ontology/ and data/."""
@@ -163,3 +193,61 @@ class Settings(BaseSettings):
     @property
     def serves_project_data(self) -> bool:
         return not self.paths
+
+
+class Execution(NamedTuple):
+    """How queries run: which executor, and whether server processes run under a supervisor."""
+
+    executor: ExecutorKind
+    supervised: bool
+
+
+def resolve_execution(settings: Settings, *, supervisor: bool) -> Execution:
+    """How queries run, from the settings: the one rule, used by serve, create_app and reload.
+
+    ``supervisor`` says whether a supervisor can replace a server process (``graphsvc serve``
+    runs one; an app built with ``create_app`` by hand has none). That is what makes query
+    threads safe: a thread cannot be stopped, its process can. So ``auto`` means:
+
+    - the remote engine: its queries are sent from the event loop (``loop``), stopped there at
+      their limit; nothing can run away, with or without a supervisor;
+    - rdflib: forked worker processes (it holds the GIL while it evaluates);
+    - oxigraph: query threads under a supervisor, forked worker processes without one;
+    - ``--reload``: forked workers of one server process (a swap happens inside it, and the old
+      version's queries must be stoppable).
+
+    ``thread`` and ``process`` choose explicitly; combinations that cannot work are refused
+    (``ValueError``, with the flag to change) before anything loads or binds.
+    """
+    isolation = settings.query_isolation
+    if settings.reload:
+        if settings.store_path is not None:
+            raise ValueError("--reload keeps each version of the graph in memory; drop --store")
+        if settings.engine == "remote":
+            raise ValueError("--reload watches local files; the remote engine has none")
+        if isolation == "thread" or settings.processes > 1:
+            raise ValueError(
+                "--reload runs queries in forked workers of one server process; "
+                "drop --query-isolation thread and --processes"
+            )
+    if settings.engine == "rdflib" and isolation == "thread":
+        raise ValueError(
+            "--query-isolation thread is for the oxigraph and remote engines: "
+            "rdflib holds the GIL while it evaluates"
+        )
+    executor: ExecutorKind
+    if isolation == "process" or settings.engine == "rdflib" or settings.reload:
+        executor = "processes"
+    elif settings.engine == "remote":
+        executor = "loop"
+    elif isolation == "thread" or supervisor:
+        executor = "threads"
+    else:
+        executor = "processes"
+    supervised = supervisor and executor != "processes"
+    if settings.processes > 1 and not supervised:
+        raise ValueError(
+            "--processes is for query threads: not with --query-isolation process, "
+            "--engine rdflib or --reload"
+        )
+    return Execution(executor, supervised)

@@ -14,17 +14,15 @@ from pathlib import Path
 
 from graphsvc.cache import ResultCache, cache_key
 from graphsvc.errors import GraphsvcError
+from graphsvc.execution.base import Executor, ExecutorKind, Job
+from graphsvc.execution.factory import make_executor
 from graphsvc.load import SourceFile, discover
-from graphsvc.loop_executor import LoopExecutor
 from graphsvc.namespaces import data_prefixes
 from graphsvc.queries import QueryCatalog
 from graphsvc.serialize import Serialised, serialise
 from graphsvc.sparql import Classified, Operation, check_policy, classify, refuse_update
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
-from graphsvc.store.base import FetchingStore
 from graphsvc.store.oxigraph import OxigraphStore
-from graphsvc.threads import ThreadedExecutor
-from graphsvc.workers import Job, QueryExecutor
 
 log = logging.getLogger(__name__)
 PREFIXED_FORMATS = frozenset({"text/turtle", "application/rdf+xml"})
@@ -43,8 +41,8 @@ class ServiceOptions:
     allowed_service_iris: Sequence[str] = ()
     result_cache_bytes: int = 0
     """Bytes of serialised results to keep (see cache.py); 0: no cache."""
-    query_threads: bool = False
-    """Evaluate queries on threads of this process (threads.py), not in forked workers."""
+    executor: ExecutorKind = "processes"
+    """How queries run (see ``config.resolve_execution``, which decides it)."""
 
 
 @dataclass
@@ -56,7 +54,7 @@ class GraphService:
     graphs: list[GraphInfo] = field(default_factory=list)
     version: str = ""
     loaded_at: float = field(default_factory=time.time)
-    executor: QueryExecutor | ThreadedExecutor | None = None
+    executor: Executor | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     """Run by ``start()`` before the workers fork: the last moment the parent may read the store."""
     on_stop: list[Callable[[], None]] = field(default_factory=list)
@@ -64,7 +62,7 @@ class GraphService:
     """What other layers compute once per loaded version and keep with it (Linked Data facts)."""
     cache: ResultCache | None = None
     on_runaway: Callable[[], None] | None = None
-    """With query threads: called when a query outlives its limit (see threads.py)."""
+    """With query threads: called when a query outlives its limit (see execution/threads.py)."""
     _prepared: dict[str, Classified] = field(default_factory=dict, repr=False)
 
     @property
@@ -79,28 +77,14 @@ class GraphService:
         """Run the start hooks, then fork the workers: from now on only they read the store."""
         for hook in self.on_start:
             hook()
-        if self.options.query_threads and isinstance(self.store, FetchingStore):
-            self.executor = LoopExecutor(
-                self.store,
-                workers=self.options.query_workers,
-                timeout=self.options.query_timeout,
-                max_queued=self.options.max_queued,
-            )
-        elif self.options.query_threads:
-            self.executor = ThreadedExecutor(
-                self.store,
-                workers=self.options.query_workers,
-                timeout=self.options.query_timeout,
-                max_queued=self.options.max_queued,
-                on_runaway=self.on_runaway,
-            )
-        else:
-            self.executor = QueryExecutor(
-                self.store,
-                workers=self.options.query_workers,
-                timeout=self.options.query_timeout,
-                max_queued=self.options.max_queued,
-            )
+        self.executor = make_executor(
+            self.options.executor,
+            self.store,
+            workers=self.options.query_workers,
+            timeout=self.options.query_timeout,
+            max_queued=self.options.max_queued,
+            on_runaway=self.on_runaway,
+        )
         self.executor.start()
 
     def stop(self) -> None:
@@ -113,6 +97,11 @@ class GraphService:
     @property
     def ready(self) -> bool:
         return self.executor is not None and self.executor.started
+
+    @property
+    def busy(self) -> bool:
+        """Whether a query is running (a replaced service is stopped once it is not)."""
+        return self.executor is not None and self.executor.admission.in_use > 0
 
     def prepare(self, text: str) -> Classified:
         """Classify a query and apply the policy; updates are refused (403 or 400).
@@ -231,7 +220,8 @@ def attach_service(
 def sources_digest(sources: Sequence[SourceFile]) -> str:
     """The data version: a hash of the files' bytes, read in chunks (files of any size).
 
-    validate.py computes the same digest to check that the data served is the data validated.
+    Validation computes the same digest; ``assemble.build_validated`` compares the two, so the
+    data served is the data validated.
     """
     digest = hashlib.sha256()
     for source in sources:

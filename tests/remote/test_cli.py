@@ -221,7 +221,7 @@ def test_serve_remote_stops_a_query_that_overruns(virtuoso: Virtuoso) -> None:
             int(entry.name)
             for entry in Path("/proc").iterdir()
             if entry.name.isdigit()
-            and b"graphsvc.supervise" in (cmdline := _cmdline(entry)).split(b"\0")
+            and b"graphsvc.server.supervisor" in (cmdline := _cmdline(entry)).split(b"\0")
             and port in cmdline.split(b"\0")
         )
         (first,) = _server_processes(supervisor)

@@ -21,8 +21,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from graphsvc.errors import RemoteStoreError
-from graphsvc.store.remote_aio import AsyncAnswer, AsyncClient
-from graphsvc.store.remote_http import Client, Credentials, parse_challenge
+from graphsvc.store.remote.aio import AsyncAnswer, AsyncClient
+from graphsvc.store.remote.http import Client, Credentials, parse_challenge
 from tests.support import free_port
 
 REALM, USER, PASSWORD = "test", "graphsvc", "s3cret"

@@ -3,7 +3,7 @@
 Every test of tests/web/test_linkeddata.py and tests/web/test_linkeddata_site.py is collected here
 a second time, unchanged, with the same expectations; only the servers they ask differ: the Linked
 Data fixture and the project's own data are published to the session's Virtuoso with
-``graphsvc.publish`` and served with ``--engine remote``.
+``graphsvc.store.remote.publish`` and served with ``--engine remote``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from graphsvc.config import Settings, project_root
 from graphsvc.load import discover
-from graphsvc.publish import publish
+from graphsvc.store.remote.publish import publish
 from tests.ldsupport import LD
 from tests.remote.virtuoso import Virtuoso, publish_for_test
 from tests.support import thread_server

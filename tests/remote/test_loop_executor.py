@@ -14,13 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 
-import graphsvc.store.remote as remote_module
+import graphsvc.store.remote.store as remote_module
 from graphsvc.errors import QueryTimeout
-from graphsvc.loop_executor import LoopExecutor
+from graphsvc.execution.base import Job
+from graphsvc.execution.loop import LoopExecutor
 from graphsvc.serialize import Serialised
 from graphsvc.store import QueryRequest
-from graphsvc.store.remote import RemoteStore
-from graphsvc.workers import Job
+from graphsvc.store.remote.store import RemoteStore
 from tests.remote.virtuoso import SMALL_RELEASE, Virtuoso
 
 JSON = "application/sparql-results+json"

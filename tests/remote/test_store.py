@@ -18,7 +18,7 @@ from graphsvc.errors import (
 from graphsvc.load import discover
 from graphsvc.queries import QueryCatalog
 from graphsvc.store import AskResult, QueryRequest, SelectResult, Store, open_store
-from graphsvc.store.remote import RemoteStore, bind_parameters, default_graph_iri
+from graphsvc.store.remote.store import RemoteStore, bind_parameters, default_graph_iri
 from tests.query_corpus import CORPUS
 from tests.remote.virtuoso import SMALL_RELEASE, Virtuoso
 from tests.support import FIXTURES, free_port
@@ -130,7 +130,7 @@ def test_store_specific_pragmas_never_reach_the_store(remote: RemoteStore) -> No
 def test_virtuoso_blank_node_labels_are_read(virtuoso: Virtuoso, remote: RemoteStore) -> None:
     # Virtuoso writes blank nodes as "nodeID://b10001", which is not a blank node label.
     release = "urn:graphsvc-test:bnodes"
-    from graphsvc.publish import publish
+    from graphsvc.store.remote.publish import publish
 
     folder = FIXTURES / "formats"
     publish(discover([folder / "one.ttl"], base_iri=BASE), virtuoso.config(release))
@@ -148,7 +148,7 @@ def test_virtuoso_blank_node_labels_are_read(virtuoso: Virtuoso, remote: RemoteS
 
 
 def test_an_unreachable_store_is_a_remote_store_error() -> None:
-    from graphsvc.store.remote import RemoteConfig
+    from graphsvc.store.remote.store import RemoteConfig
 
     store = RemoteStore(RemoteConfig(endpoint=f"http://127.0.0.1:{free_port()}/sparql"))
     with pytest.raises(RemoteStoreError, match="cannot be reached"):
@@ -198,7 +198,7 @@ def test_parameters_need_a_where_group() -> None:
 def test_a_release_without_named_graphs_has_none(virtuoso: Virtuoso) -> None:
     """The protocol dataset of a release loaded from plain files names no graph, and stays so:
     Virtuoso, given only default graphs, would let GRAPH ?g range over every graph it holds."""
-    from graphsvc.publish import publish
+    from graphsvc.store.remote.publish import publish
 
     release = "urn:graphsvc-test:no-named-graphs"
     sources = discover([FIXTURES / "small" / "people.ttl"], base_iri=BASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from graphsvc.uploads import chunks
+from graphsvc.store.remote.uploads import chunks
 
 EX = "http://example.org/"
 

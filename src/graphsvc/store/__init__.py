@@ -17,7 +17,7 @@ from graphsvc.store.base import (
 )
 
 if TYPE_CHECKING:
-    from graphsvc.store.remote import RemoteConfig
+    from graphsvc.store.remote.store import RemoteConfig
 
 ENGINES = ("oxigraph", "rdflib", "remote")
 
@@ -28,8 +28,10 @@ def open_store(
     """A new, empty store of the named engine; for ``remote``, the store ``remote`` describes."""
     if engine == "remote":
         if remote is None:
-            raise ValueError("the remote engine needs the store's SPARQL endpoint (--endpoint)")
-        from graphsvc.store.remote import RemoteStore
+            raise ValueError(
+                "the remote engine needs the store's SPARQL endpoint (--remote-endpoint)"
+            )
+        from graphsvc.store.remote.store import RemoteStore
 
         return RemoteStore(remote)
     if engine == "oxigraph":

@@ -129,7 +129,7 @@ class Fetched(Protocol):
 @runtime_checkable
 class FetchingStore(Protocol):
     """A store whose queries only wait on the network (the remote engine): they are sent from
-    the server's event loop (see ``graphsvc.loop_executor``)."""
+    the server's event loop (see ``graphsvc.execution.loop``)."""
 
     async def fetch(self, request: QueryRequest) -> Fetched:
         """Send the query; return when its answer has arrived whole or is too long to hold."""

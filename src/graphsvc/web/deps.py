@@ -1,4 +1,4 @@
-"""Request-scoped access to what the app holds, read from ``app.state``.
+"""Every request dependency: what the app holds, read from ``app.state``.
 
 The functions are ``async`` although they never wait: FastAPI runs a plain ``def`` dependency in
 a thread pool, a hand-off that cost more than the rest of a small query (docs/performance.md).
@@ -12,6 +12,10 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from graphsvc.config import Settings
+from graphsvc.linkeddata.describe import IriMap
+from graphsvc.linkeddata.dumps import DumpWriter
+from graphsvc.linkeddata.state import linked_state
+from graphsvc.linkeddata.summary import DatasetInfo
 from graphsvc.service import GraphService
 
 
@@ -30,6 +34,30 @@ async def get_templates(request: Request) -> Jinja2Templates:
     return templates
 
 
+async def get_dataset(request: Request) -> DatasetInfo:
+    return linked_state(request.app.state.service).dataset
+
+
+async def get_dumps(request: Request) -> DumpWriter:
+    # On the event loop's thread: a version swapped in by --reload forks its dump writer here.
+    dumps = linked_state(request.app.state.service).dumps
+    dumps.start()
+    return dumps
+
+
+async def get_iri_map(request: Request) -> IriMap:
+    service: GraphService = request.app.state.service
+    return IriMap(service.options.base_iri)
+
+
+def site_url(request: Request) -> str:
+    """This server's own URL as the client reached it, without a trailing slash."""
+    return str(request.base_url).rstrip("/")
+
+
 ServiceDep = Annotated[GraphService, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+DatasetDep = Annotated[DatasetInfo, Depends(get_dataset)]
+DumpsDep = Annotated[DumpWriter, Depends(get_dumps)]
+IriMapDep = Annotated[IriMap, Depends(get_iri_map)]

@@ -22,26 +22,17 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from graphsvc.assemble import service_from_settings
 from graphsvc.config import Settings, project_root
 from graphsvc.errors import GraphsvcError
 from graphsvc.load import rdf_format_for
 from graphsvc.service import GraphService
+from graphsvc.validation.reports import render
+from graphsvc.validation.validator import ShapesViolated
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 Snapshot = dict[str, tuple[int, int]]
-
-
-def check(settings: Settings) -> None:
-    """Refuse the settings ``--reload`` cannot honour, before anything starts."""
-    if settings.store_path is not None:
-        raise ValueError("--reload keeps each version of the graph in memory; drop --store")
-    if settings.engine == "remote":
-        raise ValueError("--reload watches local files; the remote engine has none")
-    if settings.query_isolation == "thread" or settings.processes > 1:
-        # A swap happens inside one process, and the old version's queries must be stoppable.
-        raise ValueError("--reload runs queries in forked workers of one server process; "
-                         "drop --query-isolation thread and --processes")
 
 
 def watched_paths(settings: Settings) -> list[Path]:
@@ -98,8 +89,6 @@ class Watcher:
 
     async def reload(self) -> bool:
         """Build, validate and swap in a new service; False (and a log entry) if refused."""
-        from graphsvc.web.app import service_from_settings
-
         current: GraphService = self.app.state.service
         try:
             new = await asyncio.to_thread(
@@ -132,7 +121,7 @@ class Watcher:
     async def _retire(self, old: GraphService) -> None:
         """Stop a replaced service once no query runs on it (or its time limit has passed)."""
         deadline = time.monotonic() + old.options.query_timeout + 1
-        while time.monotonic() < deadline and _busy(old):
+        while time.monotonic() < deadline and old.busy:
             await asyncio.sleep(0.1)
         old.stop()
 
@@ -147,18 +136,7 @@ class Watcher:
         self._retiring.clear()
 
 
-def _busy(service: GraphService) -> bool:
-    executor = service.executor
-    if executor is None:
-        return False
-    idle = getattr(executor, "_idle", None)
-    return idle is not None and idle.qsize() < executor.size
-
-
 def _report_text(exc: GraphsvcError) -> str:
-    from graphsvc.reports import render
-    from graphsvc.validate import ShapesViolated
-
     if isinstance(exc, ShapesViolated):
         return render(exc.report, "text")
     return ""

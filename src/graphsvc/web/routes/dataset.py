@@ -12,8 +12,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from graphsvc.errors import NotFound, Unavailable
 from graphsvc.formats import negotiate
-from graphsvc.ldview import Labeller
-from graphsvc.linkeddata import (
+from graphsvc.linkeddata.describe import (
     DOCUMENT_TYPES,
     FORMAT_NAMES,
     ONTOLOGY_IRI,
@@ -21,11 +20,11 @@ from graphsvc.linkeddata import (
     choose_document_type,
     serialise_triples,
 )
+from graphsvc.linkeddata.views import Labeller
+from graphsvc.linkeddata.vocabulary import vocabulary_view
+from graphsvc.linkeddata.void import VOID_PREFIXES, void_triples
 from graphsvc.namespaces import GS, GSH
-from graphsvc.ontologyview import vocabulary_view
-from graphsvc.void import VOID_PREFIXES, void_triples
-from graphsvc.web.deps import ServiceDep, TemplatesDep
-from graphsvc.web.linked import DatasetDep, DumpsDep, IriMapDep, site_url
+from graphsvc.web.deps import DatasetDep, DumpsDep, IriMapDep, ServiceDep, TemplatesDep, site_url
 
 router = APIRouter(tags=["dataset"])
 

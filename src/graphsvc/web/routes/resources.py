@@ -1,5 +1,5 @@
 """Linked Data: ``/id/...`` names things (303 See Other), ``/doc/...`` describes them, and
-``/graph/...`` serves the named graphs. See ``graphsvc.linkeddata`` for the recipe."""
+``/graph/...`` serves the named graphs. See ``graphsvc.linkeddata.describe`` for the recipe."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from graphsvc.errors import NotAcceptable, NotFound
-from graphsvc.ldview import Labeller, resource_view
-from graphsvc.linkeddata import (
+from graphsvc.linkeddata.describe import (
     DOCUMENT_TYPES,
     FORMAT_NAMES,
     SUFFIX_FOR,
@@ -22,9 +21,9 @@ from graphsvc.linkeddata import (
     link_header,
     split_suffix,
 )
+from graphsvc.linkeddata.views import Labeller, resource_view
 from graphsvc.service import GraphService
-from graphsvc.web.deps import ServiceDep, TemplatesDep
-from graphsvc.web.linked import IriMapDep
+from graphsvc.web.deps import IriMapDep, ServiceDep, TemplatesDep
 
 router = APIRouter(tags=["Linked Data"])
 GRAPH_SUBJECTS_SHOWN = 500
@@ -159,7 +158,7 @@ async def named_graph(
 
 
 async def _graph_subjects(service: GraphService, graph: str) -> list[str]:
-    from graphsvc.datasetinfo import select
+    from graphsvc.linkeddata.summary import select
 
     found = await select(
         service,

@@ -13,16 +13,15 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from graphsvc.datasetinfo import select
 from graphsvc.errors import GraphsvcError, NotFound, ParameterError
-from graphsvc.ldview import PLAIN_DATATYPES, Labeller, Node
-from graphsvc.linkeddata import IriMap, construct, labels_query, parse_triples
+from graphsvc.linkeddata.describe import IriMap, construct, labels_query, parse_triples
+from graphsvc.linkeddata.summary import select
+from graphsvc.linkeddata.views import PLAIN_DATATYPES, Labeller, Node
 from graphsvc.queries import NamedQuery
 from graphsvc.service import GraphService
 from graphsvc.sparql import Operation
-from graphsvc.web.deps import ServiceDep, TemplatesDep
+from graphsvc.web.deps import DatasetDep, IriMapDep, ServiceDep, TemplatesDep
 from graphsvc.web.errors import status_for
-from graphsvc.web.linked import DatasetDep, IriMapDep
 
 router = APIRouter(tags=["site"])
 PAGE_SIZE = 100

@@ -28,7 +28,7 @@ from graphsvc.service import GraphService
 from graphsvc.sparql import Operation, check_depth, classify, refuse_update
 from graphsvc.web.body import decode_utf8, media_type_of, parse_form, read_body
 from graphsvc.web.deps import TemplatesDep
-from graphsvc.web.routes import description
+from graphsvc.web.routes import service_description
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -153,7 +153,7 @@ async def _handle(
     if query is None:
         if request.method == "GET" and not (set(params) & {"default-graph-uri", "named-graph-uri"}):
             endpoint = str(request.url_for("sparql_get"))
-            return description.service_description(request, service, templates, endpoint)
+            return service_description.service_description(request, service, templates, endpoint)
         raise ParameterError("missing the 'query' parameter")
     if not query.strip():
         raise ParameterError("the 'query' parameter is empty")

@@ -20,10 +20,10 @@ from starlette.responses import Response
 
 from graphsvc.config import project_root
 from graphsvc.errors import NotAcceptable, Overloaded, ParameterError, UnsupportedMediaType
-from graphsvc.findings import Severity
 from graphsvc.formats import negotiate
-from graphsvc.reports import render
-from graphsvc.validate import ValidationOptions, validate_document
+from graphsvc.validation.findings import Severity
+from graphsvc.validation.reports import render
+from graphsvc.validation.validator import ValidationOptions, validate_document
 from graphsvc.web.body import media_type_of, read_body
 from graphsvc.web.deps import SettingsDep
 

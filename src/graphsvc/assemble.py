@@ -1,0 +1,173 @@
+"""Settings → a ready ``GraphService``: load (or attach to a remote store), validate, open.
+
+The one place that turns settings into the core's plain values, used alike by ``create_app``,
+``graphsvc query``, ``graphsvc load`` and ``--reload``. It imports no web framework, so the
+command line can build a service without FastAPI.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from graphsvc.config import Execution, Settings, project_root, resolve_execution
+from graphsvc.errors import LoadError
+from graphsvc.load import check_source, discover
+from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
+from graphsvc.store.remote.store import RemoteConfig, RemoteStore
+from graphsvc.validation.reports import render
+from graphsvc.validation.validator import (
+    ValidationOptions,
+    require_conforming,
+    validate_paths,
+)
+
+log = logging.getLogger(__name__)
+
+
+def service_options(settings: Settings, execution: Execution) -> ServiceOptions:
+    """The core's view of the settings."""
+    return ServiceOptions(
+        base_iri=settings.base_iri,
+        union_default_graph=settings.union_default_graph,
+        query_timeout=settings.query_timeout,
+        max_rows=settings.max_rows,
+        query_workers=settings.query_workers,
+        max_queued=settings.max_queued,
+        allowed_service_iris=tuple(settings.allowed_service_iris),
+        result_cache_bytes=settings.result_cache_bytes,
+        executor=execution.executor,
+    )
+
+
+def remote_config(settings: Settings) -> RemoteConfig:
+    """The remote engine's plain configuration (the core never reads settings)."""
+    if not settings.remote_endpoint:
+        raise ValueError("give the remote store's SPARQL endpoint URL")
+    return RemoteConfig(
+        endpoint=settings.remote_endpoint,
+        update_endpoint=settings.remote_update_endpoint,
+        graph_store=settings.remote_graph_store,
+        user=settings.remote_user,
+        password=(
+            settings.remote_password.get_secret_value() if settings.remote_password else None
+        ),
+        auth=settings.remote_auth,
+        release=settings.resolved_release(),
+        query_params=dict(settings.remote_query_params),
+        # A query is stopped at its time limit by the executor; the HTTP wait must outlast it,
+        # and graphsvc's own reads (the dumps) may wait minutes for a large store's first byte.
+        timeout=max(300.0, settings.query_timeout + 30),
+    )
+
+
+def service_from_settings(
+    settings: Settings, *, validate: bool = False, supervisor: bool = False
+) -> GraphService:
+    """Load the data the settings name into a new service (not started).
+
+    With ``validate``, the files are validated first and data that does not conform is refused
+    (``ShapesViolated``, carrying the report): see docs/validate.md. ``supervisor``: whether a
+    supervisor runs this server process (see ``config.resolve_execution``).
+    """
+    options = service_options(settings, resolve_execution(settings, supervisor=supervisor))
+    if settings.engine == "remote":
+        return _remote_service(settings, options)
+    root = project_root()
+    build = functools.partial(
+        build_service,
+        settings.resolved_paths(),
+        engine=settings.engine,
+        options=options,
+        project_root=root if settings.serves_project_data else None,
+        store_path=settings.store_path,
+        queries_dir=settings.resolved_queries_dir(),
+    )
+    if validate:
+        return build_validated(build, settings.paths, project_root=root, base_iri=settings.base_iri)
+    return build()
+
+
+def _remote_service(settings: Settings, options: ServiceOptions) -> GraphService:
+    """Serve what the remote store holds (see docs/remote.md); nothing is uploaded."""
+    if settings.paths:
+        raise ValueError(
+            "the remote engine serves what its store holds; publish files to it first with "
+            "`graphsvc load --to URL PATH ...`"
+        )
+    store = RemoteStore(remote_config(settings))
+    try:
+        release = store.release
+        return attach_service(
+            store,
+            options=options,
+            queries_dir=settings.resolved_queries_dir(),
+            version=release.version if release is not None else None,
+        )
+    finally:
+        store.close()  # each server process (or forked worker) opens its own connections
+
+
+class _Versioned(Protocol):
+    version: str
+
+
+Built = TypeVar("Built", bound=_Versioned)
+
+
+def build_validated(
+    build: Callable[[], Built],
+    paths: Sequence[Path],
+    *,
+    project_root: Path,
+    base_iri: str,
+    attempts: int = 3,
+) -> Built:
+    """Validate the files to serve, then build from them; refuse data that does not conform.
+
+    The store loader reads the files again (pyoxigraph's bulk loader from the path, which is
+    what makes big and on-disk loads fast). Reading is cheap; what matters is that the data served
+    is the data validated, so the loaded files' digest must equal the validated one, or the files
+    changed in between (an editor saving during ``--reload``) and it all starts again.
+    """
+    for _ in range(attempts):
+        report = validate_paths(
+            paths, project_root=project_root, options=ValidationOptions(base_iri=base_iri)
+        )
+        require_conforming(report)
+        for note in report.notes:
+            log.warning("validation: %s", note)
+        if report.findings:  # below the failing severity: worth reading, not worth refusing
+            log.warning("validation found:\n%s", render(report, "text").rstrip())
+        log.info(
+            "validated %d files in %.2f s: %s",
+            len(report.files),
+            report.seconds,
+            "conforms" if report.conforms else "does not conform",
+        )
+        built = build()
+        if built.version == report.digest:
+            return built
+        log.warning("the files changed while they were loaded: validating them again")
+        del built
+    raise LoadError(f"the files kept changing while they were loaded ({attempts} attempts)")
+
+
+def check_inputs(settings: Settings, *, supervisor: bool) -> Execution:
+    """What can be checked before a port is bound or a process started: the settings'
+    combination, and that every file to serve exists, has a known format and passes the
+    pre-parse safety checks (``load.check_source``). Parsing and validation come with the load.
+    Raises ``ValueError`` or ``LoadError``; returns how queries will run."""
+    execution = resolve_execution(settings, supervisor=supervisor)
+    if settings.engine != "remote":
+        root = project_root()
+        for source in discover(
+            settings.resolved_paths(),
+            base_iri=settings.base_iri,
+            project_root=root if settings.serves_project_data else None,
+        ):
+            check_source(source)
+    return execution

@@ -1,0 +1,1 @@
+"""How queries run: one Executor protocol, its admission, and three executors."""

@@ -1,0 +1,130 @@
+"""Query threads: queries evaluated inside the server process, for engines that release the GIL.
+
+The forked workers of ``processes.py`` cost every query a round trip between processes (about
+0.3 ms, more than the engine needs for a point lookup), and each worker copies the parts of an
+in-memory store it reads (pyoxigraph's reads write reference counts), so memory grows with the
+workers. pyoxigraph evaluates and serialises with the GIL released, so threads of the one process
+that holds the store give the same concurrency without either cost.
+
+What a thread cannot do is stop. A query still running at its time limit is answered 503 at once
+(the client never waits past the limit) and becomes a *runaway*: its thread keeps the CPU until
+it finishes. The executor then calls ``on_runaway``, and ``graphsvc serve`` (see
+server/supervisor.py) starts a replacement process, and stops this one, which ends the runaway,
+as soon as the replacement serves. Without a supervisor (an app built by hand) the runaway is only logged,
+which is why ``config.resolve_execution`` picks threads only under a supervisor unless told
+otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import time
+from collections.abc import Callable
+
+from graphsvc.errors import QueryTimeout
+from graphsvc.execution.admission import Admission
+from graphsvc.execution.base import Job, evaluate
+from graphsvc.serialize import Serialised
+from graphsvc.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+class ThreadedExecutor:
+    """A fixed number of query threads behind an ``Admission``."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int,
+        timeout: float,
+        max_queued: int,
+        on_runaway: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.size = workers
+        self.timeout = timeout
+        self.on_runaway = on_runaway
+        self.runaways = 0
+        self.started = False
+        self.admission = Admission(workers, max_waiting=max_queued)
+        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+
+    def start(self) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.size, thread_name_prefix="graphsvc-query"
+        )
+        self.started = True
+
+    def stop(self) -> None:
+        self.started = False
+        if self._pool is not None:
+            # Never wait: a runaway thread would hold the shutdown until it ends. The process
+            # that owns a runaway exits by os._exit (cli/serve.py), which does not wait either.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    @property
+    def idle(self) -> int:
+        """Query threads free now (a runaway holds its thread until it ends)."""
+        return self.admission.free
+
+    async def _admit(self) -> tuple[concurrent.futures.ThreadPoolExecutor, float]:
+        """Take a query slot (503 when the line is full, or at the time limit); the pool and
+        the query's deadline."""
+        pool = self._pool
+        if pool is None:
+            raise RuntimeError("the query executor is not started")
+        deadline = asyncio.get_running_loop().time() + self.timeout
+        await self.admission.acquire(deadline)
+        return pool, deadline
+
+    def _thread_done(self, _future: concurrent.futures.Future[Serialised]) -> None:
+        # Called on the query thread (or here, for a cancelled future): the slot is free when
+        # the work really ends, not when its client stops waiting.
+        self.admission.release_threadsafe()
+
+    async def run(self, job: Job) -> Serialised:
+        """Evaluate a job on a query thread; 503 at the time limit, whether it waited or ran."""
+        pool, deadline = await self._admit()
+        started = time.monotonic()
+        future = pool.submit(evaluate, self.store, job)
+        future.add_done_callback(self._thread_done)
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await asyncio.wrap_future(future)
+        except TimeoutError:
+            if future.cancel():  # still queued: it never ran, nothing runs away
+                raise QueryTimeout(self.timeout) from None
+            self._runaway(job, started)
+            raise QueryTimeout(self.timeout) from None
+        except asyncio.CancelledError:
+            # The client went away. The work cannot be stopped; if it outlives its limit, it is
+            # a runaway like any other.
+            if not future.done():
+                asyncio.get_running_loop().call_at(
+                    deadline, self._check_overrun, future, job, started
+                )
+            raise
+
+    def _check_overrun(
+        self, future: concurrent.futures.Future[Serialised], job: Job, started: float
+    ) -> None:
+        if not future.done():
+            self._runaway(job, started)
+
+    def _runaway(self, job: Job, started: float) -> None:
+        self.runaways += 1
+        log.warning(
+            "a query ran past its %g s limit after %.1f s and cannot be stopped in this process "
+            "(%d runaway so far): %.200s",
+            self.timeout,
+            time.monotonic() - started,
+            self.runaways,
+            job.request.text,
+        )
+        if self.on_runaway is not None:
+            self.on_runaway()

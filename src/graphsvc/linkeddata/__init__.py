@@ -1,0 +1,1 @@
+"""Linked Data: IRIs and URLs, descriptions, page views, dataset summary, VoID, dumps."""

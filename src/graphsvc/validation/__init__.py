@@ -1,0 +1,1 @@
+"""Validation: inputs, findings, SHACL, lints, literals, source maps and reports."""

@@ -1,0 +1,1 @@
+"""ASGI middleware: conditional GETs and the /sparql fast path."""
