@@ -1,5 +1,6 @@
 """Checks on the curated data: quotes, source copy, SHACL conformance, ontology documentation,
-links, claim completeness, coverage of facts.md and the traps it lists."""
+links, claim completeness, coverage of the founding article's curation record and the traps it
+lists. The claims graph of the further source documents is checked in test_claims_graph.py."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ ID = Namespace("https://w3id.org/graphsvc/id/")
 WD = "http://www.wikidata.org/entity/"
 GS_XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
 
-# Wikidata ids that identifiers.md marks verified (and only those) may be linked.
+# Wikidata ids that the curation record (data/curation/identifiers.md) marks verified, and only
+# those, may be linked.
 VERIFIED_QIDS = {
     "Q423",  # North Korea
     "Q884",  # South Korea
@@ -45,10 +47,11 @@ VERIFIED_QIDS = {
     "Q15860072",  # Russo-Ukrainian war
     "Q11696",  # President of the United States
     "Q218295",  # President of Russia
+    "Q22686",  # Donald Trump (issue 13)
 }
 VERIFIED_GEONAMES = {"1873107", "1835841", "2017370", "690791", "6252001", "1814991"}
 
-# facts.md items deliberately not modelled (see data/README.md, "Items left out").
+# Founding-article items deliberately not modelled (see data/README.md, "Items left out").
 LEFT_OUT: set[int] = set()
 FACT_ITEMS = range(1, 78)
 
@@ -67,8 +70,18 @@ def _file_graph(path: Path) -> Graph:
     return Graph().parse(path, format="turtle")
 
 
+FOUNDING_PAGE = ID["source/cebu-daily-news-north-korean-troops"]
+FOUNDING_RECORD = "data/curation/afp-2025-01-north-korean-troops.md#"
+
+
 def _claims() -> list[URIRef]:
     return sorted(c for c in _graph().subjects(RDF.type, GS.Claim) if isinstance(c, URIRef))
+
+
+def _founding_claims() -> list[URIRef]:
+    """The founding article's claims (the traps below are about that text)."""
+    graph = _graph()
+    return [c for c in _claims() if graph.value(c, GS.reportedIn) == FOUNDING_PAGE]
 
 
 def _local_copies() -> dict[URIRef, Path]:
@@ -193,7 +206,9 @@ def test_wikidata_links_are_verified_ids() -> None:
         assert graph.value(subject, GS.geonamesLinkStatus) == GS.Verified, subject
 
 
-@pytest.mark.parametrize("prop", [GS.claimant, GS.status, GS.quote, GS.reportedIn])
+@pytest.mark.parametrize(
+    "prop", [GS.claimant, GS.status, GS.reportedIn, GS.statedEarliest, GS.statedLatest]
+)
 def test_every_claim_has_exactly_one(prop: URIRef) -> None:
     graph = _graph()
     claims = _claims()
@@ -205,17 +220,18 @@ def test_every_claim_has_exactly_one(prop: URIRef) -> None:
 def test_every_facts_item_is_modelled() -> None:
     graph = _graph()
     items: set[int] = set()
-    for claim in _claims():
+    for claim in _founding_claims():
         identifier = str(graph.value(claim, DCTERMS.identifier))
-        assert identifier.startswith("facts.md#"), claim
-        items.add(int(identifier.removeprefix("facts.md#")))
+        assert identifier.startswith(FOUNDING_RECORD), claim
+        items.add(int(identifier.removeprefix(FOUNDING_RECORD)))
+        assert graph.value(claim, GS.quote) is not None, f"{claim}: the article has a local copy"
     assert items == set(FACT_ITEMS) - LEFT_OUT
 
 
 def test_three_claimants_for_more_than_10000_troops() -> None:
-    """facts.md T11: one claim per claimant, exclusive lower bound, status estimated."""
+    """T11: one claim per claimant, exclusive lower bound, status estimated."""
     graph = _graph()
-    claims = [c for c in _claims() if graph.value(c, GS.property) == GS.troopCount]
+    claims = [c for c in _founding_claims() if graph.value(c, GS.property) == GS.troopCount]
     claimants = {graph.value(c, GS.claimant) for c in claims}
     assert claimants == {ID["state/south-korea"], ID["state/ukraine"], ID["state/united-states"]}
     for claim in claims:
@@ -226,7 +242,7 @@ def test_three_claimants_for_more_than_10000_troops() -> None:
 
 
 def test_killed_figure_is_exact_and_south_korean() -> None:
-    """facts.md T12/T19: '300' is exact (no bounds, not approximate) and South Korea's."""
+    """T12/T19: '300' is exact (no bounds, not approximate) and South Korea's."""
     graph = _graph()
     claim = ID["claim/f36-south-korea-300-killed"]
     quantity = graph.value(claim, GS.quantity)
@@ -238,10 +254,10 @@ def test_killed_figure_is_exact_and_south_korean() -> None:
 
 
 def test_no_denials_and_hedges_kept() -> None:
-    """facts.md T13/T14: nothing in the article is a denial; hedges keep their status."""
+    """T13/T14: nothing in the article is a denial; hedges keep their status."""
     graph = _graph()
-    assert not list(graph.subjects(GS.status, GS.Denied))
-    status = {c: graph.value(c, GS.status) for c in _claims()}
+    status = {c: graph.value(c, GS.status) for c in _founding_claims()}
+    assert GS.Denied not in status.values()
     assert status[ID["claim/f56-putin-did-not-deny"]] == GS.NotDenied
     assert status[ID["claim/f67-biden-lifted-restrictions"]] == GS.Hedged
     assert status[ID["claim/f31-ukrainian-army-videos-combat-in-kursk"]] == GS.ClaimedToShow
@@ -249,32 +265,42 @@ def test_no_denials_and_hedges_kept() -> None:
 
 
 def test_impeachment_does_not_end_yoon_presidency() -> None:
-    """facts.md T4: impeachment is an event; no role holding of Yoon has an end date."""
+    """T4: impeachment is an event; Yoon's presidency ends only on his removal (2025-04-04),
+    reported by a later source, never on the impeachment (2024-12-14)."""
     graph = _graph()
     holdings = list(graph.subjects(GS.holder, ID["person/yoon-suk-yeol"]))
     assert holdings
-    assert all(graph.value(h, GS.endDate) is None for h in holdings)
+    ends = {h: graph.value(h, GS.endDate) for h in holdings}
+    assert {str(e) for e in ends.values() if e is not None} == {"2025-04-04"}
+    for holding, end in ends.items():
+        if end is not None:
+            assert graph.value(holding, GS.reportedIn) != FOUNDING_PAGE
     assert (ID["event/yoon-suk-yeol-impeachment"], RDF.type, GS.Impeachment) in graph
 
 
 def test_pact_has_no_signing_date_from_the_article() -> None:
-    """facts.md T7: 'formalised in November' is the ratification month, not the signing."""
+    """T7: 'formalised in November' is the ratification month, not the signing. The signing
+    date on the pact comes from later sources' claims, never from the article."""
     graph = _graph()
     pact = ID["agreement/russia-north-korea-defence-pact"]
-    assert graph.value(pact, GS.signedOn) is None
+    assert str(graph.value(pact, GS.signedOn)) == "2024-06-19"
+    bases = set(graph.objects(pact, GS.basedOnClaim))
+    assert bases and not bases & set(_founding_claims())
+    assert not [c for c in _founding_claims() if graph.value(c, GS.property) == GS.signedOn]
     event = ID["event/russia-north-korea-defence-pact-formalisation"]
     assert (event, RDF.type, GS.Ratification) in graph
     assert graph.value(event, GS.earliestDate) == Literal("2024-11-01", datatype=GS_XSD_DATE)
 
 
 def test_capture_has_no_count() -> None:
-    """facts.md T18: the article gives no number of captured soldiers."""
-    assert not list(_graph().triples((None, GS.capturedCount, None)))
-    assert not list(_graph().subjects(GS.property, GS.capturedCount))
+    """T18: the article gives no number of captured soldiers (later sources do)."""
+    graph = _graph()
+    assert not list(graph.triples((None, GS.capturedCount, None)))
+    assert not [c for c in _founding_claims() if graph.value(c, GS.property) == GS.capturedCount]
 
 
 def test_metonym_claimants_are_states_not_cities() -> None:
-    """facts.md T9: Kyiv/Seoul/Washington as speakers are the states."""
+    """T9: Kyiv/Seoul/Washington as speakers are the states."""
     graph = _graph()
     for claim in _claims():
         claimant = graph.value(claim, GS.claimant)
@@ -286,7 +312,7 @@ def test_metonym_claimants_are_states_not_cities() -> None:
 
 
 def test_sports_section_is_only_page_metadata() -> None:
-    """facts.md T1: 'Sports' is recorded on the page, never as the subject of a claim."""
+    """T1: 'Sports' is recorded on the page, never as the subject of a claim."""
     graph = _graph()
     page = ID["source/cebu-daily-news-north-korean-troops"]
     assert graph.value(page, URIRef("http://schema.org/articleSection")) == Literal(
