@@ -161,7 +161,7 @@ EXPECTED_RESULTS: dict[str, list[tuple[str, str, str]]] = {
         ("ClaimShape-statedLatest", "claim-two-stated-dates", "exactly one gs:statedLatest"),
         ("ClaimShape-relayedBy", "claim-no-stated-date", "must be an agent"),
         ("ClaimShape-revises", "claim-no-stated-date", "earlier gs:Claim"),
-        ("ClaimShape-overtakenBy", "claim-no-stated-date", "later gs:Claim"),
+        ("ClaimShape-overtakes", "claim-no-stated-date", "earlier gs:Claim"),
         ("ClaimShape-paraphrase", "claim-quotes-without-copy", "project's own words"),
         ("ClaimShape-quotedWords", "claim-quotes-without-copy", "at most 60 characters"),
         ("ClaimWordingShape", "claim-needs-quote", "needs a verbatim gs:quote"),
