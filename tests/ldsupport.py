@@ -94,13 +94,16 @@ class PageCheck(HTMLParser):
         self._link_text: list[str] | None = None
         self._href = ""
         self._label = ""
+        self._svg = 0  # inside inline SVG, <title> names a graphic, not the page
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
         if tag in BLOCKS:
             self.text.append(" ")
+        if tag == "svg":
+            self._svg += 1
         if tag in ("title", "style", "script"):
-            self._open.append(tag)
+            self._open.append("svg-title" if tag == "title" and self._svg else tag)
         if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
             self.headings.append(int(tag[1]))
         if tag == "a" and "href" in attributes:
@@ -113,7 +116,9 @@ class PageCheck(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in BLOCKS:
             self.text.append(" ")
-        if self._open and self._open[-1] == tag:
+        if tag == "svg":
+            self._svg -= 1
+        if self._open and self._open[-1] in (tag, f"svg-{tag}"):
             self._open.pop()
         if tag == "a" and self._link_text is not None:
             self.links.append((self._href, (" ".join(self._link_text) + self._label).strip()))

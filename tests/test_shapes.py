@@ -28,7 +28,7 @@ EXPECTED_RESULTS: dict[str, list[tuple[str, str, str]]] = {
         ("ClaimShape", "bare-claim", "exactly one kind of value"),
         ("ClaimShape-claimant", "bare-claim", "exactly one gs:claimant"),
         ("ClaimShape-status", "bare-claim", "exactly one gs:status"),
-                ("ClaimShape-reportedIn", "bare-claim", "exactly one gs:reportedIn"),
+        ("ClaimShape-reportedIn", "bare-claim", "exactly one gs:reportedIn"),
         ("ClaimShape-identifier", "bare-claim", "afp-2025-01-north-korean-troops.md#26"),
         ("ClaimShape-subject", "bare-claim", "at least one gs:subject"),
         ("ClaimShape-property", "bare-claim", "exactly one gs:property"),
