@@ -26,8 +26,8 @@ import uvloop
 from tests.remote.virtuoso import Virtuoso
 
 from bench.mix import Query
-from graphsvc.execution.loop import LoopExecutor
 from graphsvc.execution.base import Job
+from graphsvc.execution.loop import LoopExecutor
 from graphsvc.sparql import classify
 from graphsvc.store.base import QueryRequest
 from graphsvc.store.remote.store import RemoteConfig, RemoteStore

@@ -17,13 +17,8 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata.describe import (
-    GS_CLAIM,
-    ONTOLOGY_IRI,
-    RDF_TYPE,
-    construct,
-    labels_query,
-)
+from graphsvc.linkeddata.describe import construct, labels_query
+from graphsvc.linkeddata.iris import GS_CLAIM, ONTOLOGY_IRI, RDF_TYPE
 from graphsvc.namespaces import GS, GSH, PREFIXES
 from graphsvc.service import GraphService
 

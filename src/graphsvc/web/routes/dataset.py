@@ -12,13 +12,13 @@ from starlette.responses import FileResponse, JSONResponse, Response
 
 from graphsvc.errors import NotFound, Unavailable
 from graphsvc.formats import negotiate
-from graphsvc.linkeddata.describe import (
+from graphsvc.linkeddata.describe import serialise_triples
+from graphsvc.linkeddata.iris import (
     DOCUMENT_TYPES,
     FORMAT_NAMES,
     ONTOLOGY_IRI,
     SHAPES_IRI,
     choose_document_type,
-    serialise_triples,
 )
 from graphsvc.linkeddata.views import Labeller
 from graphsvc.linkeddata.vocabulary import vocabulary_view

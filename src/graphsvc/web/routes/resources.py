@@ -8,19 +8,17 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from graphsvc.errors import NotAcceptable, NotFound
-from graphsvc.linkeddata.describe import (
+from graphsvc.linkeddata.describe import construct, describe, exists, labels_query
+from graphsvc.linkeddata.iris import (
     DOCUMENT_TYPES,
     FORMAT_NAMES,
     SUFFIX_FOR,
     alternates,
     choose_document_type,
-    construct,
-    describe,
-    exists,
-    labels_query,
     link_header,
     split_suffix,
 )
+from graphsvc.linkeddata.summary import select
 from graphsvc.linkeddata.views import Labeller, resource_view
 from graphsvc.service import GraphService
 from graphsvc.web.deps import IriMapDep, ServiceDep, TemplatesDep
@@ -158,8 +156,6 @@ async def named_graph(
 
 
 async def _graph_subjects(service: GraphService, graph: str) -> list[str]:
-    from graphsvc.linkeddata.summary import select
-
     found = await select(
         service,
         f"SELECT DISTINCT ?s WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o FILTER(isIRI(?s)) }} }} "
