@@ -103,16 +103,6 @@ def test_graphs_and_length_are_the_release_only(local: Store, remote: RemoteStor
     assert len(remote) == len(local) == 14
 
 
-def test_quads_round_trip(local: Store, remote: RemoteStore) -> None:
-    def keyed(store: Store) -> collections.Counter[tuple[object, ...]]:
-        return collections.Counter(
-            (*map(_key, (q.subject, q.predicate, q.object)), str(q.graph_name))
-            for q in store.quads()
-        )
-
-    assert keyed(remote) == keyed(local)
-
-
 def test_a_query_is_parsed_here_with_line_and_column(remote: RemoteStore) -> None:
     with pytest.raises(QuerySyntaxError) as caught:
         remote.query(QueryRequest("SELECT * WHERE {\n  ?s ?p \n}"))

@@ -476,18 +476,6 @@ class RemoteStore:
             names = sorted(counts)
         return [GraphInfo(None, default)] + [GraphInfo(n, counts.get(n, 0)) for n in names]
 
-    def quads(self) -> Iterator[ox.Quad]:
-        release = self.release
-        names = [g.name for g in self.graphs() if g.name is not None]
-        holder = release.default_graph if release is not None else None
-        for name in ([holder] if holder else []) + names:
-            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}"
-            graph_name: ox.NamedNode | ox.DefaultGraph = (
-                ox.DefaultGraph() if name == holder else ox.NamedNode(name)
-            )
-            for triple in self._graph(self.send_query(query, GRAPH_ACCEPT), None).triples:
-                yield ox.Quad(triple.subject, triple.predicate, triple.object, graph_name)
-
     def __len__(self) -> int:
         return sum(info.triples for info in self.graphs())
 
