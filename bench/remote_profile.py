@@ -63,7 +63,7 @@ def profile_remote(
 
         def parse(text: str = query.text) -> None:
             classified = classify(text)
-            store._parse(text, classified.operation, bool(classified.service_targets))
+            store._planner._parse(text, classified.operation, bool(classified.service_targets))
 
         found[query.name] = {"worker_ms": _median_ms(worker), "parse_ms": _median_ms(parse)}
     loop.run_until_complete(_stop(executor))

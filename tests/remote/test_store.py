@@ -18,7 +18,9 @@ from graphsvc.errors import (
 from graphsvc.load import discover
 from graphsvc.queries import QueryCatalog
 from graphsvc.store import AskResult, QueryRequest, SelectResult, Store, open_store
-from graphsvc.store.remote.store import RemoteStore, bind_parameters, default_graph_iri
+from graphsvc.store.remote.bind import bind_parameters
+from graphsvc.store.remote.release import default_graph_iri
+from graphsvc.store.remote.store import RemoteStore
 from tests.query_corpus import CORPUS
 from tests.remote.virtuoso import SMALL_RELEASE, Virtuoso
 from tests.support import FIXTURES, free_port
@@ -138,7 +140,7 @@ def test_virtuoso_blank_node_labels_are_read(virtuoso: Virtuoso, remote: RemoteS
 
 
 def test_an_unreachable_store_is_a_remote_store_error() -> None:
-    from graphsvc.store.remote.store import RemoteConfig
+    from graphsvc.store.remote.config import RemoteConfig
 
     store = RemoteStore(RemoteConfig(endpoint=f"http://127.0.0.1:{free_port()}/sparql"))
     with pytest.raises(RemoteStoreError, match="cannot be reached"):

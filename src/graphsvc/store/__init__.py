@@ -17,7 +17,7 @@ from graphsvc.store.base import (
 )
 
 if TYPE_CHECKING:
-    from graphsvc.store.remote.store import RemoteConfig
+    from graphsvc.store.remote.config import RemoteConfig
 
 ENGINES = ("oxigraph", "rdflib", "remote")
 
