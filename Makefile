@@ -7,7 +7,7 @@ W3C_TESTS ?= $(or $(GRAPHSVC_W3C_TESTS),../shared/w3c-rdf-tests)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint types unit conformance validate clean browser bench virtuoso bench-remote
+.PHONY: serve test lint types unit conformance validate clean browser bench virtuoso bench-remote jsonld-js
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,13 @@ virtuoso:
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
 			--no-install-recommends virtuoso-opensource)
 
-unit: $(STAMP) browser virtuoso
+# The JSON-LD interop test reads our documents with jsonld.js too (a processor of another
+# ecosystem); its exact version is in tests/e2e/jsonld_js/package-lock.json.
+jsonld-js:
+	@test -d tests/e2e/jsonld_js/node_modules/jsonld || \
+		npm ci --prefix tests/e2e/jsonld_js --no-audit --no-fund --silent
+
+unit: $(STAMP) browser virtuoso jsonld-js
 	$(BIN)/pytest
 
 test: lint types unit

@@ -12,15 +12,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from graphsvc.errors import NotAcceptable, NotFound
-from graphsvc.linkeddata.describe import (
-    Description,
-    IriMap,
-    choose_document_type,
-    link_header,
-    split_suffix,
-    used_prefixes,
-)
+from graphsvc.linkeddata.describe import Description, used_prefixes
 from graphsvc.linkeddata.dumps import write_dumps
+from graphsvc.linkeddata.iris import IriMap, choose_document_type, link_header, split_suffix
 from graphsvc.linkeddata.views import Labeller, ViewBuilder
 from graphsvc.load import discover
 from graphsvc.namespaces import data_prefixes

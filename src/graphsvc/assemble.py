@@ -17,7 +17,8 @@ from graphsvc.config import Execution, Settings, project_root, resolve_execution
 from graphsvc.errors import LoadError
 from graphsvc.load import check_source, discover
 from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
-from graphsvc.store.remote.store import RemoteConfig, RemoteStore
+from graphsvc.store.remote.config import RemoteConfig
+from graphsvc.store.remote.store import RemoteStore
 from graphsvc.validation.reports import render
 from graphsvc.validation.validator import (
     ValidationOptions,

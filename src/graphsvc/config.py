@@ -167,7 +167,7 @@ class Settings(BaseSettings):
             if not self.remote_endpoint:
                 raise ValueError(
                     "the remote engine needs the store's SPARQL endpoint: --remote-endpoint "
-                    "URL (or GRAPHSVC_REMOTE_ENDPOINT)"
+                    "URL (--endpoint for short, or GRAPHSVC_REMOTE_ENDPOINT)"
                 )
             if self.store_path is not None:
                 raise ValueError("--store is for the oxigraph engine, not the remote one")

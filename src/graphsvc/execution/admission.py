@@ -24,7 +24,7 @@ from graphsvc.errors import Overloaded
 class Admission:
     """``slots`` at once, ``max_waiting`` more in line, the rest refused."""
 
-    def __init__(self, slots: int, *, max_waiting: int, what: str = "query") -> None:
+    def __init__(self, slots: int, *, max_waiting: int, what: str = "queries") -> None:
         if slots < 1:
             raise ValueError("admission needs at least one slot")
         self.slots = slots
@@ -56,7 +56,7 @@ class Admission:
             return
         if len(self._waiters) >= self.max_waiting:
             raise Overloaded(
-                f"too many {self.what}s are waiting ({len(self._waiters)}); try again shortly"
+                f"too many {self.what} are waiting ({len(self._waiters)}); try again shortly"
             )
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
@@ -68,7 +68,7 @@ class Admission:
                 self.release()  # handed a slot just as it stopped waiting: pass it on
             if isinstance(exc, TimeoutError):
                 raise Overloaded(
-                    f"no {self.what} slot became free within the time limit"
+                    f"no slot for {self.what} became free within the time limit"
                 ) from None
             raise
         finally:

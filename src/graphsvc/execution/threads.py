@@ -7,12 +7,11 @@ workers. pyoxigraph evaluates and serialises with the GIL released, so threads o
 that holds the store give the same concurrency without either cost.
 
 What a thread cannot do is stop. A query still running at its time limit is answered 503 at once
-(the client never waits past the limit) and becomes a *runaway*: its thread keeps the CPU until
-it finishes. The executor then calls ``on_runaway``, and ``graphsvc serve`` (see
-server/supervisor.py) starts a replacement process, and stops this one, which ends the runaway,
-as soon as the replacement serves. Without a supervisor (an app built by hand) the runaway is only logged,
-which is why ``config.resolve_execution`` picks threads only under a supervisor unless told
-otherwise.
+(the client never waits past the limit) and becomes a *runaway*: its thread keeps the CPU until it
+finishes. The executor then calls ``on_runaway``, and ``graphsvc serve`` (see server/supervisor.py)
+starts a replacement process, and stops this one, which ends the runaway, as soon as the
+replacement serves. Without a supervisor (an app built by hand) the runaway is only logged, which
+is why ``config.resolve_execution`` picks threads only under a supervisor unless told otherwise.
 """
 
 from __future__ import annotations

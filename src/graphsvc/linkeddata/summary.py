@@ -17,13 +17,9 @@ from typing import Any, TypeVar
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata.describe import (
-    GS_CLAIM,
-    ONTOLOGY_IRI,
-    RDF_TYPE,
-    construct,
-    labels_query,
-)
+from graphsvc.linkeddata.describe import construct, labels_query
+from graphsvc.linkeddata.iris import GS_CLAIM, ONTOLOGY_IRI, RDF_TYPE
+from graphsvc.linkeddata.jsonld import build_context
 from graphsvc.namespaces import GS, GSH, PREFIXES
 from graphsvc.service import GraphService
 
@@ -213,6 +209,13 @@ class DatasetInfo:
         return await self._once(
             "ontology", lambda: vocabulary_triples(self.service, GS, ontology_root_query())
         )
+
+    async def jsonld_context(self) -> dict[str, Any]:
+        """The JSON-LD context of this version's ontology (see jsonld.py)."""
+        return await self._once("jsonld-context", self._build_context)
+
+    async def _build_context(self) -> dict[str, Any]:
+        return build_context(await self.ontology())
 
     async def shapes(self) -> list[ox.Triple]:
         return await self._once(

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata.describe import (
+from graphsvc.linkeddata.describe import Description
+from graphsvc.linkeddata.iris import (
     CLAIM_ROLE_PREDICATES,
     GS_CLAIM,
     KNOWN_LABELS,
@@ -24,7 +25,6 @@ from graphsvc.linkeddata.describe import (
     RDF_TYPE,
     RDFS,
     SKOS,
-    Description,
     IriMap,
 )
 from graphsvc.namespaces import GS, PREFIXES

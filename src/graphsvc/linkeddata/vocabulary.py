@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata.describe import RDF_TYPE, RDFS, SKOS, IriMap
+from graphsvc.linkeddata.iris import RDF_TYPE, RDFS, SKOS, IriMap
 from graphsvc.linkeddata.views import Labeller, Node
 from graphsvc.namespaces import PREFIXES
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
-from graphsvc.linkeddata.describe import RDF_TYPE, SHAPES_IRI
+from graphsvc.linkeddata.iris import RDF_TYPE, SHAPES_IRI
 from graphsvc.linkeddata.summary import DatasetSummary
 from graphsvc.namespaces import GS, PREFIXES
 from graphsvc.store import GraphInfo

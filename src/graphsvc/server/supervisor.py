@@ -1,10 +1,10 @@
 """``graphsvc serve`` with query threads: a supervisor and the server processes it keeps running.
 
-A query thread cannot be stopped, but its process can (execution/threads.py). So
-``graphsvc serve`` becomes a small supervisor: it binds the listening socket once, then starts the server processes
+A query thread cannot be stopped, but its process can (execution/threads.py). So ``graphsvc serve``
+becomes a small supervisor: it binds the listening socket once, then starts the server processes
 (``python -m graphsvc serve`` again, handed the socket and the resolved settings) and keeps
-``processes`` of them serving. All of them accept from the one socket, so the kernel's accept
-queue holds connections whatever process is busy, starting or stopping.
+``processes`` of them serving. All of them accept from the one socket, so the kernel's accept queue
+holds connections whatever process is busy, starting or stopping.
 
 A server process whose query outlives its limit answers 503 and asks to be replaced. The
 supervisor starts a replacement and, once it serves, stops the old process with SIGTERM: uvicorn

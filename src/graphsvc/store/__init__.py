@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from graphsvc.store.base import (
     AskResult,
@@ -15,35 +14,23 @@ from graphsvc.store.base import (
     Store,
     Term,
 )
-
-if TYPE_CHECKING:
-    from graphsvc.store.remote.store import RemoteConfig
+from graphsvc.store.oxigraph import OxigraphStore
+from graphsvc.store.rdflib import RdflibStore
 
 ENGINES = ("oxigraph", "rdflib", "remote")
 
 
-def open_store(
-    engine: str, *, store_path: Path | None = None, remote: RemoteConfig | None = None
-) -> Store:
-    """A new, empty store of the named engine; for ``remote``, the store ``remote`` describes."""
-    if engine == "remote":
-        if remote is None:
-            raise ValueError(
-                "the remote engine needs the store's SPARQL endpoint (--remote-endpoint)"
-            )
-        from graphsvc.store.remote.store import RemoteStore
-
-        return RemoteStore(remote)
+def open_store(engine: str, *, store_path: Path | None = None) -> Store:
+    """A new, empty store of a local engine. The remote engine's store already holds its data:
+    it is attached to, not opened empty (``assemble``, ``store.remote.RemoteStore``)."""
     if engine == "oxigraph":
-        from graphsvc.store.oxigraph import OxigraphStore
-
         return OxigraphStore(store_path)
     if engine == "rdflib":
         if store_path is not None:
             raise ValueError("the rdflib engine keeps its data in memory; --store needs oxigraph")
-        from graphsvc.store.rdflib import RdflibStore
-
         return RdflibStore()
+    if engine == "remote":
+        raise ValueError("the remote engine serves what its store holds; nothing is loaded into it")
     raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
 
 

@@ -23,6 +23,7 @@ from rdflib.namespace import SH
 from rdflib.term import Literal, Node, URIRef
 
 from graphsvc.errors import LoadError
+from graphsvc.validation.findings import n3
 
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 
@@ -152,8 +153,6 @@ def run_shacl(data: Graph, shapes: Graph) -> list[ShaclResult]:
 
 def path_text(shapes: Graph | None, path: Node | None, prefixes: dict[str, str]) -> str | None:
     """A SHACL property path in SPARQL syntax (``gs:a/gs:b``, ``^gs:c``, ``gs:d*``...)."""
-    from graphsvc.validation.findings import n3
-
     if path is None:
         return None
     if isinstance(path, URIRef) or shapes is None:

@@ -21,10 +21,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+from graphsvc.validation.positions import Position, SourceMap, resolve, term_key
+from graphsvc.validation.sourcemap_markup import jsonld_map, xml_map
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _TOKEN = re.compile(
@@ -46,62 +48,6 @@ _TOKEN = re.compile(
 _ESCAPES = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 _STRING_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _LOCAL_ESCAPE = re.compile(r"\\(.)")
-
-
-@dataclass(frozen=True)
-class Position:
-    line: int
-    column: int
-
-
-@dataclass
-class SourceMap:
-    """Positions found in one file. ``subjects`` and ``triples`` keep the first occurrence."""
-
-    subjects: dict[str, Position] = field(default_factory=dict)
-    triples: dict[tuple[str, str, str], Position] = field(default_factory=dict)
-    anonymous: dict[tuple[str, str], list[Position]] = field(default_factory=dict)
-    text: str = ""
-    prefixes: dict[str, str] = field(default_factory=dict)
-    """Prefixes the file declares (Turtle family): reports write IRIs the way the file does."""
-
-    def subject(self, key: str) -> Position | None:
-        return self.subjects.get(key)
-
-    def triple(self, s: str, p: str, o: str) -> Position | None:
-        return self.triples.get((s, p, o))
-
-    def search(self, needle: str) -> Position | None:
-        """The first place the text mentions ``needle`` (a last resort for IRIs)."""
-        if not needle:
-            return None
-        offset = self.text.find(needle)
-        if offset < 0:
-            return None
-        line = self.text.count("\n", 0, offset) + 1
-        return Position(line, offset - (self.text.rfind("\n", 0, offset) + 1) + 1)
-
-
-def term_key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> str:
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal):
-        return f'"{term.value}'
-    return str(term)
-
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
-
-def resolve(base: str | None, raw: str) -> str:
-    """An IRI reference resolved against ``base`` (an absolute IRI is kept exactly as written)."""
-    if not base or _SCHEME.match(raw):
-        return raw
-    if raw.endswith("#"):  # urljoin drops an empty fragment; RDF keeps it
-        return urljoin(base, raw[:-1]) + "#"
-    return urljoin(base, raw)
 
 
 def _unescape_string(body: str) -> str:
@@ -357,7 +303,8 @@ def build_sourcemap(
     if rdf_format == ox.RdfFormat.N_QUADS:
         return _turtle_map(text, base_iri, quads=True)
     if rdf_format in (ox.RdfFormat.JSON_LD, ox.RdfFormat.RDF_XML):
-        from graphsvc.validation.sourcemap_markup import jsonld_map, xml_map
-
         return (jsonld_map if rdf_format == ox.RdfFormat.JSON_LD else xml_map)(text, base_iri)
     return SourceMap(text=text)
+
+
+__all__ = ["Position", "SourceMap", "build_sourcemap", "resolve", "term_key"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from graphsvc.validation.sourcemap import Position, SourceMap, resolve
+from graphsvc.validation.positions import Position, SourceMap, resolve
 
 
 def _jsonld_id_keys(value: object, aliases: set[str], prefixes: dict[str, str]) -> None:

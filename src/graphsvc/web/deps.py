@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 
 from graphsvc.config import Settings
-from graphsvc.linkeddata.describe import IriMap
 from graphsvc.linkeddata.dumps import DumpWriter
+from graphsvc.linkeddata.iris import IriMap
 from graphsvc.linkeddata.state import linked_state
 from graphsvc.linkeddata.summary import DatasetInfo
 from graphsvc.service import GraphService

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import JSONResponse, Response
 
+from graphsvc.errors import ParameterError
 from graphsvc.formats import negotiate
 from graphsvc.queries import NamedQuery
 from graphsvc.service import GraphService
@@ -56,8 +57,6 @@ async def run_named(request: Request, service: GraphService, name: str) -> Respo
     given = {k: v for k, v in request.query_params.items() if k not in RESERVED}
     repeated = [k for k in given if len(request.query_params.getlist(k)) > 1]
     if repeated:
-        from graphsvc.errors import ParameterError
-
         raise ParameterError(f"the parameter '{repeated[0]}' is given more than once")
     bindings = query.bindings(given)
     service.prepare(query.text)

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from graphsvc.errors import GraphsvcError, NotFound, ParameterError
-from graphsvc.linkeddata.describe import IriMap, construct, labels_query, parse_triples
+from graphsvc.linkeddata.describe import construct, labels_query, parse_triples
+from graphsvc.linkeddata.iris import IriMap
 from graphsvc.linkeddata.summary import select
 from graphsvc.linkeddata.views import PLAIN_DATATYPES, Labeller, Node
 from graphsvc.queries import NamedQuery

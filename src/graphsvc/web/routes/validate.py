@@ -19,7 +19,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from graphsvc.config import project_root
-from graphsvc.errors import NotAcceptable, Overloaded, ParameterError, UnsupportedMediaType
+from graphsvc.errors import NotAcceptable, ParameterError, UnsupportedMediaType
+from graphsvc.execution.admission import Admission
 from graphsvc.formats import negotiate
 from graphsvc.validation.findings import Severity
 from graphsvc.validation.reports import render
@@ -63,20 +64,13 @@ class BodySyntaxError(ParameterError):
         return {"line": self.line, "column": self.column}
 
 
-class _Slots:
-    """At most ``RUNNING_AT_ONCE`` validations run; a few more may wait, the rest get 503."""
-
-    def __init__(self) -> None:
-        self.semaphore = asyncio.Semaphore(RUNNING_AT_ONCE)
-        self.waiting = 0
-
-
-def _slots(request: Request) -> _Slots:
-    slots: _Slots | None = getattr(request.app.state, "validation_slots", None)
-    if slots is None:
-        slots = _Slots()
-        request.app.state.validation_slots = slots
-    return slots
+def _admission(request: Request) -> Admission:
+    """The app's validation slots (created on first use: most apps never validate over HTTP)."""
+    admission: Admission | None = getattr(request.app.state, "validation_admission", None)
+    if admission is None:
+        admission = Admission(RUNNING_AT_ONCE, max_waiting=MAX_WAITING, what="validations")
+        request.app.state.validation_admission = admission
+    return admission
 
 
 def _options(request: Request, base_iri: str) -> ValidationOptions:
@@ -128,20 +122,14 @@ async def validate_body(request: Request, settings: SettingsDep) -> Response:
         )
     options = _options(request, settings.base_iri)
     body = await read_body(request, settings.max_body_bytes)
-    slots = _slots(request)
-    if slots.waiting >= MAX_WAITING:
-        raise Overloaded("too many validations are waiting; try again shortly")
-    slots.waiting += 1
-    try:
-        await slots.semaphore.acquire()
-    finally:
-        slots.waiting -= 1
+    admission = _admission(request)
+    await admission.acquire()
     try:
         report = await asyncio.to_thread(
             validate_document, body, rdf_format, project_root=project_root(), options=options
         )
     finally:
-        slots.semaphore.release()
+        admission.release()
     if report.parse_failed:
         first = report.findings[0]
         raise BodySyntaxError(first.message, first.line, first.column)
