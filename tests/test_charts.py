@@ -1,10 +1,11 @@
-"""The pure drawing functions of graphsvc.linkeddata.charts: bounds are drawn as what they say."""
+"""The pure functions of graphsvc.linkeddata.charts and .svg: bounds are drawn as what they say."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from graphsvc.linkeddata import charts
+from graphsvc.linkeddata import svg as svg_module
 
 
 def _claim(**values: object) -> charts.QuantityClaim:
@@ -39,7 +40,9 @@ def test_the_svg_is_self_contained_and_escaped() -> None:
         _claim(claim="https://example.org/e", max_inclusive=10, text="up to <10>"),
         _claim(claim="https://example.org/f", min_inclusive=5, max_inclusive=9),
     ]
-    svg = charts.comparison_svg([("killed", claims)], "Deaths & <more>", ["https://example.org/a"])
+    svg = svg_module.comparison_svg(
+        [("killed", claims)], "Deaths & <more>", ["https://example.org/a"]
+    )
     assert svg.startswith("<svg ") and svg.endswith("</svg>")
     assert "<script" not in svg and "http://" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert "Deaths &amp; &lt;more&gt;" in svg and "An &lt;agency&gt;" in svg
@@ -64,5 +67,5 @@ def test_the_timeline_leaves_out_whole_wars_and_keeps_claims() -> None:
     ]
     events = charts.timeline_events(rows)
     assert [e.event for e in events] == ["e:call"]
-    svg = charts.timeline_svg(events, "t")
+    svg = svg_module.timeline_svg(events, "t")
     assert svg.count('<g class="event"') == 1 and svg.count('<g class="claim"') == 1

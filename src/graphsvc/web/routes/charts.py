@@ -14,7 +14,7 @@ from markupsafe import Markup
 from starlette.responses import Response
 
 from graphsvc.errors import ParameterError
-from graphsvc.linkeddata import charts
+from graphsvc.linkeddata import charts, svg
 from graphsvc.linkeddata.summary import select
 from graphsvc.web.deps import IriMapDep, ServiceDep, TemplatesDep
 
@@ -50,7 +50,7 @@ async def compare(
     panels = [(labels.get(p, p), [c for c in claims if c.prop == p]) for p in properties]
     claimants = list(dict.fromkeys(c.claimant for c in claims))
     title = f"{subject_label}: " + " and ".join(labels.get(p, p) for p in properties)
-    svg = charts.comparison_svg(panels, title, claimants)
+    picture = svg.comparison_svg(panels, title, claimants)
     return templates.TemplateResponse(
         request,
         "compare.html",
@@ -59,7 +59,7 @@ async def compare(
             "subject": subject,
             "subject_label": subject_label,
             "subject_href": iri_map.href(subject),
-            "svg": Markup(svg),  # built by charts, every text in it is escaped
+            "svg": Markup(picture),  # built by charts, every text in it is escaped
             "panels": panels,
             "claimants": [
                 (c, next(x.claimant_label for x in claims if x.claimant == c)) for c in claimants
@@ -75,13 +75,13 @@ async def timeline(
 ) -> Response:
     events = charts.timeline_events(await select(service, charts.TIMELINE_QUERY))
     title = "Events reported by the sources, and the claims about them, over time"
-    svg = charts.timeline_svg(events, title)
+    picture = svg.timeline_svg(events, title)
     return templates.TemplateResponse(
         request,
         "timeline.html",
         {
             "title": title,
-            "svg": Markup(svg),  # built by charts, every text in it is escaped
+            "svg": Markup(picture),  # built by charts, every text in it is escaped
             "events": events,
             "href": iri_map.href,
             "default_compare": compare_href(
