@@ -87,3 +87,11 @@ def test_the_pictures_are_linked_from_home_and_claim_pages(project_server: str) 
     compare = [h for h in links if h.startswith("/compare?")]
     assert compare
     assert "National Intelligence Service" in html(project_server + compare[0])
+
+
+def test_a_claim_page_shows_paraphrase_relay_and_stated_date(project_server: str) -> None:
+    page = check_page(html(f"{project_server}/id/claim/s09-1-nis-at-least-100-killed"))
+    text = page.visible_text
+    assert "In the project's words" in text
+    assert "Relayed by Lee Seong-kweun" in text
+    assert "Stated 2024-12-19" in text

@@ -83,6 +83,11 @@ class ClaimView:
     quote: str | None = None
     sources: list[Node] = field(default_factory=list)
     time_text: str | None = None
+    paraphrase: str | None = None
+    """The project's wording, for claims from documents of which no copy is kept."""
+    relays: list[Node] = field(default_factory=list)
+    stated: tuple[str | None, str | None] = (None, None)
+    """When the claimant made the claim (earliest, latest), as opposed to the time it is about."""
 
     @property
     def named_differently(self) -> bool:
@@ -305,6 +310,9 @@ class ViewBuilder:
             quote=self.text(claim, GS + "quote"),
             sources=iris(GS + "reportedIn"),
             time_text=self.text(claim, GS + "timeText"),
+            paraphrase=self.text(claim, GS + "paraphrase"),
+            relays=iris(GS + "relayedBy"),
+            stated=(self.text(claim, GS + "statedEarliest"), self.text(claim, GS + "statedLatest")),
         )
 
     def claims_with_role(self, role: str) -> list[ClaimView]:
