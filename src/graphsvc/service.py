@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphsvc.cache import ResultCache, cache_key
+from graphsvc.entailment import entailed_graph_iri, materialise
 from graphsvc.errors import GraphsvcError
 from graphsvc.execution.base import Executor, ExecutorKind, Job
 from graphsvc.execution.factory import make_executor
@@ -43,6 +44,8 @@ class ServiceOptions:
     """Bytes of serialised results to keep (see cache.py); 0: no cache."""
     executor: ExecutorKind = "processes"
     """How queries run (see ``config.resolve_execution``, which decides it)."""
+    entailment: bool = False
+    """Materialise the RDFS closure into ``<base>graph/entailed`` after loading (entailment.py)."""
 
 
 @dataclass
@@ -247,7 +250,9 @@ def build_service(
     # An on-disk store that already holds exactly these files is served as it is (start-up
     # then costs an open, not a load), read-only; any other content is replaced, never added
     # to. Which graph each file goes to is part of what the store holds, not only the bytes.
-    layout = repr([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources])
+    layout = repr(
+        ([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources], options.entailment)
+    )
     stored = f"{version}-{hashlib.sha256(layout.encode()).hexdigest()[:16]}"
     store: Store
     if (
@@ -265,6 +270,8 @@ def build_service(
         for source in sources:
             count = store.load(source)
             log.info("loaded %s: %d quads", source.path, count)
+        if options.entailment:
+            materialise(store, entailed_graph_iri(options.base_iri))
         graphs = store.graphs()
         if isinstance(store, OxigraphStore):
             store.mark_loaded(stored, graphs)

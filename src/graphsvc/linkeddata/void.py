@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from graphsvc.entailment import ENTAILED_DESCRIPTION, entailed_graph_iri
 from graphsvc.linkeddata.iris import RDF_TYPE, SHAPES_IRI
 from graphsvc.linkeddata.summary import DatasetSummary
 from graphsvc.namespaces import GS, PREFIXES
@@ -90,4 +91,6 @@ def void_triples(
         add(dataset, VOID + "subset", subset)
         add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
         add(subset, VOID + "triples", _int(graph.triples))
+        if graph.name == entailed_graph_iri(base_iri):
+            add(subset, DCTERMS + "description", ox.Literal(ENTAILED_DESCRIPTION, language="en"))
     return triples
