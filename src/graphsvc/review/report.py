@@ -127,7 +127,8 @@ def _renamed(graph: Graph, renamed: dict[URIRef, URIRef]) -> Graph:
 
 def _part_changes(old: Description, new: Description) -> list[PartChange]:
     changes: list[PartChange] = []
-    for key in sorted(set(old.parts) | set(new.parts)):
+    # In the order the description reads (claimant, status, subject, value, time, the rest).
+    for key in [*new.parts, *(k for k in old.parts if k not in new.parts)]:
         before, after = old.parts.get(key), new.parts.get(key)
         old_values = before.values if before else ()
         new_values = after.values if after else ()
