@@ -254,3 +254,42 @@ def test_a_revision_that_is_not_there_is_refused(tmp_path: Path) -> None:
         pass
     with pytest.raises(RevisionError), materialise("--output=x", ROOT):
         pass
+
+
+def test_a_value_that_other_claims_share_is_a_resource_of_its_own() -> None:
+    data = Graph().parse(
+        data="""
+        @prefix gs: <https://w3id.org/graphsvc/ontology#> .
+        @prefix id: <https://w3id.org/graphsvc/id/> .
+        id:c1 a gs:Claim ; gs:object id:e ; gs:quantity id:q .
+        id:c2 a gs:Claim ; gs:aboutEvent id:e .
+        id:e a gs:Event ; gs:note "an event" .
+        id:q a gs:QuantityEstimate ; gs:value 3 .
+        """,
+        format="turtle",
+    )
+    vocabulary = Vocabulary([data], DEFAULT_BASE_IRI)
+    gs = "https://w3id.org/graphsvc/ontology#"
+    ids = "https://w3id.org/graphsvc/id/"
+    from rdflib import URIRef
+
+    claim = URIRef(f"{ids}c1")
+    assert not vocabulary.dependent(URIRef(f"{ids}e"), data, True, URIRef(f"{gs}object"))
+    assert vocabulary.dependent(URIRef(f"{ids}q"), data, True, URIRef(f"{gs}quantity"))
+    described = vocabulary.describe(claim, data, "data/x.ttl")
+    assert described is not None
+    assert described.parts["gs:quantity"].values == ("3",)
+
+
+def test_the_review_package_imports_no_web_or_cli_code() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, graphsvc.review, graphsvc.review.render, graphsvc.review.patch;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('fastapi', 'typer', 'starlette')"
+        " or m.startswith(('graphsvc.web', 'graphsvc.cli'))];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -40,6 +40,7 @@ _LOCAL = re.compile(r"[^#/:]+$")
 _PREFIX_NAME = re.compile(r"^[A-Za-z][\w-]*$")
 _SAFE_LOCAL = re.compile(r"^[\w.-]*$")
 _MAX_WORDS = 240
+_GENERIC = {OWL.Thing, RDFS.Resource, RDFS.Literal}
 
 _ROLE_ANCESTORS = {
     "claimant": (PROV.wasAttributedTo,),
@@ -110,8 +111,9 @@ class Vocabulary:
         self.claim_classes = self._subclasses(CLAIM)
         self._roles: dict[Node, str | None] = {}
         self._labels: dict[Node, str] = {}
+        self._subclass_cache: dict[Node, set[Node]] = {}
 
-    def _subclasses(self, root: URIRef) -> set[Node]:
+    def _subclasses(self, root: Node) -> set[Node]:
         found: set[Node] = {root}
         frontier: list[Node] = [root]
         while frontier:
@@ -245,16 +247,33 @@ class Vocabulary:
         return (f"about {text}" if approximate else text), used
 
     def dependent(self, value: Node, graph: Graph, owner_is_claim: bool, prop: Node) -> bool:
-        """Is this value part of its owner's description rather than a resource of its own?"""
+        """Is this value part of its owner's description rather than a resource of its own?
+
+        A blank node always is. A resource is when it is a claim's value and either has the
+        specific class the ontology gives as the property's range (a quantity estimate) or, with
+        no such range, is referred to by that claim alone: an event many claims are about is a
+        resource of its own.
+        """
         if isinstance(value, BNode):
             return (value, None, None) in graph
-        return (
+        if not (
             owner_is_claim
             and isinstance(value, URIRef)
             and self.role(prop) == "value"
             and (value, None, None) in graph
             and not self.is_claim(value, graph)
-        )
+        ):
+            return False
+        ranges = [r for r in self.graph.objects(prop, RDFS.range) if r not in _GENERIC]
+        if ranges:
+            types = set(graph.objects(value, RDF.type)) | set(self.graph.objects(value, RDF.type))
+            return any(types & self._subclasses_of(r) for r in ranges)
+        return len(set(graph.subjects(None, value))) == 1
+
+    def _subclasses_of(self, cls: Node) -> set[Node]:
+        if cls not in self._subclass_cache:
+            self._subclass_cache[cls] = self._subclasses(cls)
+        return self._subclass_cache[cls]
 
     def value_words(self, value: Node, graph: Graph, dependent: bool, depth: int = 0) -> str:
         if isinstance(value, Literal):
