@@ -9,6 +9,7 @@ absolute ones as ``file:`` URIs.
 from __future__ import annotations
 
 import json
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -105,17 +106,21 @@ def _result(report: ValidationReport, finding: Finding, index: dict[str, int]) -
     return result
 
 
-def render_sarif(report: ValidationReport) -> str:
-    from graphsvc import __version__
+def _version() -> str:
+    try:
+        return version("graphsvc")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
 
+
+def render_sarif(report: ValidationReport) -> str:
     described = rules()
     index = {rule["id"]: i for i, rule in enumerate(described)}
     run = {
         "tool": {
             "driver": {
                 "name": "graphsvc",
-                "version": __version__,
-                "semanticVersion": __version__,
+                "version": _version(),
                 "rules": described,
             }
         },
