@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from graphsvc.entailment import ENTAILED_DESCRIPTION, entailed_graph_iri
 from graphsvc.linkeddata.iris import RDF_TYPE, SHAPES_IRI
-from graphsvc.linkeddata.summary import DatasetSummary
+from graphsvc.linkeddata.summary import LINK_TARGETS, DatasetSummary
 from graphsvc.namespaces import GS, PREFIXES
 from graphsvc.store import GraphInfo
 
@@ -24,6 +24,10 @@ XSD = PREFIXES["xsd"]
 FOAF = "http://xmlns.com/foaf/0.1/"
 DUMP_NAMES = ["graphsvc.nq", "graphsvc.nq.gz", "graphsvc.trig", "graphsvc.trig.gz"]
 VOID_PREFIXES = {"void": VOID, "dcterms": DCTERMS, "xsd": XSD, "foaf": FOAF, "gs": GS}
+
+
+def _local_name(iri: str) -> str:
+    return iri[max(iri.rfind("#"), iri.rfind("/")) + 1 :] or "link"
 
 
 def _int(value: int) -> ox.Literal:
@@ -84,6 +88,21 @@ def void_triples(
     example = next((c.iri for c in summary.claimants if c.iri.startswith(base_iri + "id/")), None)
     if example:
         add(dataset, VOID + "exampleResource", ox.NamedNode(example))
+    for linkset in summary.linksets:
+        # One linkset per target and link predicate: VoID's void:linkPredicate is single-valued.
+        node = ox.NamedNode(
+            f"{site}/.well-known/void#links-{linkset.target}-{_local_name(linkset.predicate)}"
+        )
+        target = ox.NamedNode(f"{site}/.well-known/void#{linkset.target}")
+        add(dataset, VOID + "subset", node)
+        add(node, RDF_TYPE, ox.NamedNode(VOID + "Linkset"))
+        add(node, VOID + "subjectsTarget", dataset)
+        add(node, VOID + "objectsTarget", target)
+        add(node, VOID + "linkPredicate", ox.NamedNode(linkset.predicate))
+        add(node, VOID + "triples", _int(linkset.count))
+        add(target, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+        add(target, DCTERMS + "title", ox.Literal(linkset.target))
+        add(target, VOID + "uriSpace", ox.Literal(LINK_TARGETS[linkset.target]))
     for graph in graphs:
         if graph.name is None:
             continue
