@@ -70,7 +70,20 @@ class GraphService:
 
     @property
     def triple_count(self) -> int:
+        """Every triple a query of the union default graph sees, entailed ones included."""
         return sum(g.triples for g in self.graphs)
+
+    @property
+    def entailed_graph(self) -> GraphInfo | None:
+        """The graph of RDFS-entailed triples (entailment.py), when there is one."""
+        name = entailed_graph_iri(self.options.base_iri)
+        return next((g for g in self.graphs if g.name == name), None)
+
+    @property
+    def asserted_graphs(self) -> list[GraphInfo]:
+        """The graphs the sources give: what is published, dumped and counted as the data."""
+        entailed = self.entailed_graph
+        return [g for g in self.graphs if g is not entailed]
 
     @property
     def prefixes(self) -> dict[str, str]:

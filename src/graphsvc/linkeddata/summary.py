@@ -72,6 +72,8 @@ class DatasetSummary:
     description: str | None = None
     license: str | None = None
     vocabularies: list[str] = field(default_factory=list)
+    entailed_triples: int = 0
+    """Triples of the entailed graph, not counted in ``triples`` (see entailment.py)."""
     linksets: list[Linkset] = field(default_factory=list)
     """Links to the data sets in ``LINK_TARGETS``, by target and link predicate."""
 
@@ -142,8 +144,8 @@ async def summarise(service: GraphService) -> DatasetSummary:
     query = labels_query(c.iri for c in [*classes, *properties, *claimants])
     labels = await construct(service, query) if query else []
     return DatasetSummary(
-        triples=service.triple_count,
-        named_graphs=sum(1 for g in service.graphs if g.name is not None),
+        triples=sum(g.triples for g in service.asserted_graphs),
+        named_graphs=sum(1 for g in service.asserted_graphs if g.name is not None),
         distinct_subjects=_int(found["distinct"][0], "s_"),
         distinct_objects=_int(found["distinct"][0], "o_"),
         entities=_int(found["entities"][0], "n"),
@@ -157,6 +159,7 @@ async def summarise(service: GraphService) -> DatasetSummary:
         description=dataset.get("description"),
         license=licence,
         vocabularies=sorted({namespace_of(c.iri) for c in [*classes, *properties]}),
+        entailed_triples=entailed.triples if (entailed := service.entailed_graph) else 0,
         linksets=[
             Linkset(target_by_space[r["space"]], r["p"], _int(r, "n")) for r in found["linksets"]
         ],
