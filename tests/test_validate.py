@@ -315,8 +315,6 @@ def test_the_project_data_validates() -> None:
 
 
 def test_pre_commit_hooks_and_workflow_example_run_real_commands() -> None:
-    import shlex
-
     import yaml
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
@@ -328,18 +326,10 @@ def test_pre_commit_hooks_and_workflow_example_run_real_commands() -> None:
     workflow_text = (ROOT / ".github/workflows/validate-example.yml").read_text()
     assert workflow_text in (ROOT / "docs" / "validate.md").read_text()  # documented as it is
     workflow = yaml.safe_load(workflow_text)
-    commands = [
-        step["run"].removesuffix(" || true")
-        for step in workflow["jobs"]["validate"]["steps"]
-        if step.get("run", "").startswith("graphsvc validate")
-    ]
-    assert len(commands) == 2
-    for command in commands:
-        args = shlex.split(command)[1:]
-        if "--output" in args:
-            args[args.index("--output") + 1] = str(Path(os.devnull))
-        code, out = run(*args)
-        assert code == 0, (command, out)
+    # The example runs the gate through this repository's action, whose steps
+    # tests/e2e/test_action.py runs.
+    steps = workflow["jobs"]["validate"]["steps"]
+    assert any(step.get("uses", "").endswith("/graphsvc@v1") for step in steps)
 
 
 def test_ontology_option_names_the_terms_that_exist(tmp_path: Path) -> None:

@@ -84,6 +84,14 @@ def test_project_shape_fixtures_in_every_format(fixture: str, output_format: str
                 and any(fragment in (child.text or "") for child in case)
                 for case in suite.iter("testcase")
             ), where
+        elif output_format == "sarif":
+            assert any(
+                r["properties"].get("shape") == f"gsh:{shape.removeprefix(GSH)}"
+                and r["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+                and r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == file
+                and fragment in r["message"]["text"]
+                for r in json.loads(out)["runs"][0]["results"]
+            ), where
         elif output_format == "github":
             assert any(
                 row.startswith(("::error ", "::warning ", "::notice "))

@@ -168,3 +168,41 @@ def test_the_ontology_answers_at_its_version_iri(project: str) -> None:
     assert answer.status_code == 200
     assert isomorphic(_graph(answer.text, "turtle"), ontology)
     assert httpx.get(f"{project}/ontology/9.9.9").status_code == 404
+
+
+def _count(base_url: str, where: str, of: str = "*") -> int:
+    what = "*" if of == "*" else f"DISTINCT {of}"
+    answer = httpx.get(
+        f"{base_url}/sparql",
+        params={"query": f"SELECT (COUNT({what}) AS ?n) WHERE {{ {where} }}"},
+        headers={"Accept": "application/sparql-results+json"},
+    ).json()
+    return int(answer["results"]["bindings"][0]["n"]["value"])
+
+
+def test_general_terms_find_what_specific_ones_assert(project: str) -> None:
+    """With the defaults, the RDFS closure answers in schema.org, PROV and the ontology's own
+    superclasses; the entailed triples live in their own graph."""
+    rdfs = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
+    events = _count(project, f"?x a ?c . ?c {rdfs}* <{GS}Event>", of="?x")
+    assert events > 1 and _count(project, f"?x a <{GS}Event>", of="?x") == events
+    places = _count(project, f"?x a ?c . ?c {rdfs}* <{GS}Place>", of="?x")
+    assert places > 1 and _count(project, "?x a <http://schema.org/Place>", of="?x") >= places
+    claims = _count(project, f"?c <{GS}claimant> ?who")
+    attributed = _count(project, "?c <http://www.w3.org/ns/prov#wasAttributedTo> ?who")
+    assert claims > 0 and attributed >= claims
+    entailed = "<https://w3id.org/graphsvc/graph/entailed>"
+    assert _count(project, f"GRAPH {entailed} {{ ?x a <{GS}Event> }}") > 0
+    description = httpx.get(f"{project}/sparql", headers={"Accept": "text/turtle"}).text
+    assert "https://w3id.org/graphsvc/graph/entailed" in description
+    assert "http://www.w3.org/ns/entailment/RDFS" in description
+    void = httpx.get(f"{project}/.well-known/void", headers={"Accept": "text/turtle"}).text
+    assert "Entailed, not asserted" in void
+
+
+def test_no_entailment_serves_the_asserted_triples_alone() -> None:
+    from graphsvc.config import Settings
+
+    with thread_server(Settings(query_workers=1, entailment=False)) as base_url:
+        assert _count(base_url, "GRAPH <https://w3id.org/graphsvc/graph/entailed> {}") == 0
+        assert _count(base_url, "?x a <http://schema.org/Place>") == 0
