@@ -42,10 +42,10 @@ def rebased_copy(folder: Path, base_iri: str) -> Path:
     return target
 
 
-def wait_for_dumps(base_url: str, timeout: float = 30.0) -> httpx.Response:
+def wait_for_dumps(app: httpx.Client, timeout: float = 30.0) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
-        response = httpx.get(f"{base_url}/dumps/", params={"format": "json"})
+        response = app.get("/dumps/", params={"format": "json"})
         if response.status_code != 503 or time.monotonic() > deadline:
             return response
         assert response.headers["retry-after"]

@@ -21,7 +21,7 @@ from graphsvc.store import AskResult, GraphResult, QueryRequest, SelectResult, S
 from graphsvc.store.rdflib import to_rdflib
 from tests.query_corpus import CORPUS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"
 BASE = "https://w3id.org/graphsvc/"
 NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "double")}
