@@ -9,8 +9,9 @@ target per tier and ``make check-fast`` for the first three):
 - ``remote``: against a private Virtuoso (tests/remote/virtuoso.py);
 - ``e2e``: real processes, uvicorn on a free port, a browser, real clients, soak, benchmark.
 
-The folder under tests/ gives the tier. A test elsewhere in its folder's sense carries its own
-marker, which wins: a project page in tests/web, a test parametrised over the remote engine.
+The folder under tests/ gives the tier. A test whose needs differ from its file's carries its own
+marker, which wins: a check of the project's own files in tests/unit, the remote-engine runs of a
+test parametrised over the engines.
 """
 
 from __future__ import annotations

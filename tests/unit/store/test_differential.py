@@ -114,6 +114,7 @@ def test_fixture_named_queries_agree(small_stores: dict[str, Store], named: Any)
 
 
 @pytest.mark.parametrize("named", PROJECT_QUERIES, ids=lambda q: q.name)
+@pytest.mark.project
 def test_project_named_queries_agree(project_stores: dict[str, Store], named: Any) -> None:
     request = QueryRequest(named.text, bindings=named.bindings({}))
     results = {engine: answer(store, request) for engine, store in project_stores.items()}
