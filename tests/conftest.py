@@ -42,7 +42,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if len(explicit) > 1:
             problems.append(f"{item.nodeid}: more than one tier ({', '.join(sorted(explicit))})")
         elif not explicit:
-            folder = item.path.relative_to(HERE).parts[0]
+            inside = item.path.is_relative_to(HERE)
+            folder = item.path.relative_to(HERE).parts[0] if inside else None
             if folder in TIERS:
                 item.add_marker(getattr(pytest.mark, folder))
             else:
@@ -55,7 +56,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _no_graphsvc_environment() -> Iterator[None]:
     """No test sees the developer's GRAPHSVC_* settings (a test sets what it needs itself).
 
-    Session-scoped so that it holds before the module fixtures that start servers.
+    Session-scoped: it holds before the module fixtures that start servers, and a module fixture
+    may still set a variable for its own server (the validate tests' project root) without a
+    per-test clean-up taking it away under that server.
     """
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
