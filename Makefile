@@ -101,6 +101,7 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || \
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk)
 	$(BIN)/python -m bench.driver --scales $(BENCH_SCALES) $(BENCH_ARGS)
+	$(BIN)/python -m bench.entailment --scales 100k,1m
 
 # The remote engine against a private Virtuoso: its overhead on the benchmark's query mix and
 # publishing at scale (bench/remote_*.py, bench/RESULTS-remote.md). Never part of `make test`.
