@@ -19,49 +19,26 @@ waiting, 503 beyond; a slot is held until the query's work has really ended.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 
 from graphsvc.errors import GraphsvcError, QueryEvaluationError, QueryTimeout
-from graphsvc.execution.admission import Admission
 from graphsvc.execution.base import Job
+from graphsvc.execution.pool import PooledExecutor
 from graphsvc.serialize import Serialised, passthrough, serialise
 from graphsvc.store.base import Fetched, FetchingStore
 
 
-class LoopExecutor:
+class LoopExecutor(PooledExecutor):
     """Queries of a ``FetchingStore`` sent from the event loop; parsing on threads."""
 
     def __init__(
         self, store: FetchingStore, *, workers: int, timeout: float, max_queued: int
     ) -> None:
+        super().__init__(workers=workers, timeout=timeout, max_queued=max_queued)
         self.store = store
-        self.size = workers
-        self.timeout = timeout
-        self.started = False
-        self.admission = Admission(workers, max_waiting=max_queued)
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-
-    def start(self) -> None:
-        # Threads for what is CPU work: parsing or converting an answer.
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=self.size, thread_name_prefix="graphsvc-query"
-        )
-        self.started = True
 
     def stop(self) -> None:
-        self.started = False
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        super().stop()
         self.store.close_connections()
-
-    @property
-    def idle(self) -> int:
-        """Query slots free now."""
-        return self.admission.free
-
-    def _thread_done(self, _future: concurrent.futures.Future[Serialised]) -> None:
-        self.admission.release_threadsafe()
 
     async def run(self, job: Job) -> Serialised:
         pool = self._pool

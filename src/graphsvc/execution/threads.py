@@ -23,15 +23,15 @@ import time
 from collections.abc import Callable
 
 from graphsvc.errors import QueryTimeout
-from graphsvc.execution.admission import Admission
 from graphsvc.execution.base import Job, evaluate
+from graphsvc.execution.pool import PooledExecutor
 from graphsvc.serialize import Serialised
 from graphsvc.store.base import Store
 
 log = logging.getLogger(__name__)
 
 
-class ThreadedExecutor:
+class ThreadedExecutor(PooledExecutor):
     """A fixed number of query threads behind an ``Admission``."""
 
     def __init__(
@@ -43,33 +43,10 @@ class ThreadedExecutor:
         max_queued: int,
         on_runaway: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__(workers=workers, timeout=timeout, max_queued=max_queued)
         self.store = store
-        self.size = workers
-        self.timeout = timeout
         self.on_runaway = on_runaway
         self.runaways = 0
-        self.started = False
-        self.admission = Admission(workers, max_waiting=max_queued)
-        self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-
-    def start(self) -> None:
-        self._pool = concurrent.futures.ThreadPoolExecutor(
-            max_workers=self.size, thread_name_prefix="graphsvc-query"
-        )
-        self.started = True
-
-    def stop(self) -> None:
-        self.started = False
-        if self._pool is not None:
-            # Never wait: a runaway thread would hold the shutdown until it ends. The process
-            # that owns a runaway exits by os._exit (cli/serve.py), which does not wait either.
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
-
-    @property
-    def idle(self) -> int:
-        """Query threads free now (a runaway holds its thread until it ends)."""
-        return self.admission.free
 
     async def _admit(self) -> tuple[concurrent.futures.ThreadPoolExecutor, float]:
         """Take a query slot (503 when the line is full, or at the time limit); the pool and
@@ -80,11 +57,6 @@ class ThreadedExecutor:
         deadline = asyncio.get_running_loop().time() + self.timeout
         await self.admission.acquire(deadline)
         return pool, deadline
-
-    def _thread_done(self, _future: concurrent.futures.Future[Serialised]) -> None:
-        # Called on the query thread (or here, for a cancelled future): the slot is free when
-        # the work really ends, not when its client stops waiting.
-        self.admission.release_threadsafe()
 
     async def run(self, job: Job) -> Serialised:
         """Evaluate a job on a query thread; 503 at the time limit, whether it waited or ran."""

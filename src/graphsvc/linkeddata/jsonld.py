@@ -21,11 +21,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.term import Node
+from rdflib import Graph
 
 from graphsvc.linkeddata.iris import RDF_TYPE
 from graphsvc.namespaces import GS, PREFIXES
+from graphsvc.store.rdflib import to_rdflib
 
 OWL = PREFIXES["owl"]
 RDFS = PREFIXES["rdfs"]
@@ -81,18 +81,6 @@ def build_context(ontology: Iterable[ox.Triple]) -> dict[str, Any]:
     return context
 
 
-def _rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise ValueError("RDF-star triples have no JSON-LD 1.1 form")
-
-
 def compact(
     triples: Iterable[ox.Triple], context: dict[str, Any], *, context_url: str | None
 ) -> bytes:
@@ -105,9 +93,9 @@ def compact(
     for triple in triples:
         graph.add(
             (
-                _rdflib_term(triple.subject),
-                _rdflib_term(triple.predicate),
-                _rdflib_term(triple.object),
+                to_rdflib(triple.subject),
+                to_rdflib(triple.predicate),
+                to_rdflib(triple.object),
             )
         )
     document = json.loads(graph.serialize(format="json-ld", context=context, auto_compact=True))

@@ -15,6 +15,7 @@ from rdflib.term import BNode, Literal, Node, URIRef
 
 from graphsvc.validation import literals
 from graphsvc.validation.findings import Finding, LoadedFile, Locator, Severity, bnode_id, n3
+from graphsvc.validation.positions import term_key
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -66,20 +67,11 @@ def to_node(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple, index: i
     raise ValueError("RDF 1.2 triple terms are not supported by validation")
 
 
-def _key(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    if isinstance(term, ox.Literal):
-        return f'"{term.value}'
-    return str(term)
-
-
 def _finding(
     ctx: LintContext, loaded: LoadedFile, quad: ox.Quad, rule: Rule, message: str, **extra: Node
 ) -> Finding:
-    where = ctx.locator.triple(loaded, _key(quad.subject), _key(quad.predicate), _key(quad.object))
+    keys = term_key(quad.subject), term_key(quad.predicate), term_key(quad.object)
+    where = ctx.locator.triple(loaded, *keys)
     return Finding(
         rule=rule.id,
         severity=rule.severity,

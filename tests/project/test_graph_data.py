@@ -13,7 +13,7 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
 ONTOLOGY = ROOT / "ontology" / "graphsvc.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"

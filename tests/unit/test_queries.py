@@ -11,7 +11,7 @@ from graphsvc.errors import LoadError, NotFound, ParameterError
 from graphsvc.queries import Param, QueryCatalog, parse_named_query, to_term
 from graphsvc.sparql import Operation
 
-QUERIES = Path(__file__).parent / "fixtures" / "queries"
+QUERIES = Path(__file__).parents[1] / "fixtures" / "queries"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 
-import httpx
 import pyoxigraph as ox
+import pytest
 
 from graphsvc.cache import ResultCache, cache_key
 from graphsvc.serialize import Serialised
 from graphsvc.service import ServiceOptions, build_service
 from graphsvc.store.base import QueryRequest
-from tests.support import FIXTURES, small_settings, thread_server
+from tests.support import FIXTURES, app_client, small_settings
 
 JSON = "application/sparql-results+json"
 NAMES = "SELECT ?name WHERE { ?p <http://xmlns.com/foaf/0.1/name> ?name } ORDER BY ?name"
@@ -67,11 +67,12 @@ def test_service_answers_a_repeated_query_from_the_cache() -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.web
 def test_cache_is_off_by_default_and_on_through_the_setting() -> None:
     assert small_settings().result_cache_bytes == 0
-    with thread_server(small_settings(result_cache_bytes=1 << 20)) as base_url:
+    with app_client(small_settings(result_cache_bytes=1 << 20)) as app:
         answers = [
-            httpx.get(f"{base_url}/sparql", params={"query": NAMES, "format": "json"})
+            app.get("/sparql", params={"query": NAMES, "format": "json"})
             for _ in range(3)
         ]
     assert all(a.status_code == 200 for a in answers)

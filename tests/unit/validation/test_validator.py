@@ -268,6 +268,7 @@ def _env() -> dict[str, str]:
     return env
 
 
+@pytest.mark.e2e
 def test_text_is_coloured_only_on_a_terminal() -> None:
     args = _command("broken/shape-pattern.ttl")
     piped = subprocess.run(args, cwd=HERE, env=_env(), capture_output=True, text=True, timeout=60)
@@ -292,6 +293,7 @@ def test_text_is_coloured_only_on_a_terminal() -> None:
     assert "\x1b[31mviolation\x1b[0m" in shown
 
 
+@pytest.mark.project
 def test_the_project_data_validates() -> None:
     """The project's own CI gate: ``graphsvc validate`` on the repository exits 0."""
     env = {k: v for k, v in os.environ.items() if k != "GRAPHSVC_PROJECT_ROOT"}
@@ -314,6 +316,7 @@ def test_the_project_data_validates() -> None:
     assert re.search(r"data/.+\.ttl", " ".join(body["checked"]))
 
 
+@pytest.mark.project
 def test_pre_commit_hooks_and_workflow_example_run_real_commands() -> None:
     import yaml
 

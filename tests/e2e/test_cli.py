@@ -40,7 +40,7 @@ def test_serve_refuses_a_file_that_does_not_parse() -> None:
 
 
 def test_serve_refuses_a_missing_path() -> None:
-    result = graphsvc("serve", "/no/such/folder")
+    result = graphsvc("serve", "/no/such/folder", "--port", str(free_port()))
     assert result.returncode == 2
     assert "no such file or folder" in result.stderr
 

@@ -29,7 +29,9 @@ def big_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module", params=["oxigraph", "remote"])
+@pytest.fixture(
+    scope="module", params=["oxigraph", pytest.param("remote", marks=pytest.mark.remote)]
+)
 def limited_server(big_fixture: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """On the local engine, and on the remote one over the same data published to Virtuoso."""
     limits: dict[str, object] = {

@@ -22,7 +22,7 @@ import pytest
 from rdflib import Dataset, Literal, URIRef
 from rdflib.term import Identifier
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "queries"
 GRAPH_BASE = "https://w3id.org/graphsvc/graph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -18,7 +18,7 @@ import pytest
 from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GRAPH_BASE = "https://w3id.org/graphsvc/graph/"
 GS = Namespace("https://w3id.org/graphsvc/ontology#")
 ID = Namespace("https://w3id.org/graphsvc/id/")

@@ -17,7 +17,7 @@ import pytest
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.namespace import SH
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "shapes"
 GSH = Namespace("https://w3id.org/graphsvc/shapes#")
 EX = "https://example.org/fixture/"

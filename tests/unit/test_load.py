@@ -10,7 +10,7 @@ from graphsvc.errors import LoadError, RDFSyntaxError
 from graphsvc.load import discover, graph_iri_for, parse_quads
 from graphsvc.store import QueryRequest, SelectResult, open_store
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 BASE = "https://w3id.org/graphsvc/"
 
 

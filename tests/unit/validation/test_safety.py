@@ -152,6 +152,7 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
+@pytest.mark.e2e
 def test_billion_laughs_fails_fast_and_small(canary: Canary) -> None:
     """Refused before parsing: the child process stays small and is done in seconds."""
     laughs = FIXTURES / "validate" / "broken" / "billion-laughs.rdf"

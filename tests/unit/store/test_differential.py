@@ -21,7 +21,7 @@ from graphsvc.store import AskResult, GraphResult, QueryRequest, SelectResult, S
 from graphsvc.store.rdflib import to_rdflib
 from tests.query_corpus import CORPUS
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT / "tests" / "fixtures"
 BASE = "https://w3id.org/graphsvc/"
 NUMERIC = {f"http://www.w3.org/2001/XMLSchema#{t}" for t in ("integer", "decimal", "double")}
@@ -114,6 +114,7 @@ def test_fixture_named_queries_agree(small_stores: dict[str, Store], named: Any)
 
 
 @pytest.mark.parametrize("named", PROJECT_QUERIES, ids=lambda q: q.name)
+@pytest.mark.project
 def test_project_named_queries_agree(project_stores: dict[str, Store], named: Any) -> None:
     request = QueryRequest(named.text, bindings=named.bindings({}))
     results = {engine: answer(store, request) for engine, store in project_stores.items()}

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import FIXTURES, cli_server
-from tests.test_cli import graphsvc
-from tests.web.test_limits import Canary
+from tests.e2e.test_cli import graphsvc
+from tests.e2e.test_limits import Canary
+from tests.support import FIXTURES, cli_server, free_port
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_external_entities_are_refused_and_not_fetched(tmp_path: Path, canary: C
     source = (FIXTURES / "broken" / "xxe.rdf").read_text()
     hostile = tmp_path / "xxe.rdf"
     hostile.write_text(source.replace("CANARY_PORT", str(canary.port)))
-    result = graphsvc("serve", str(hostile), "--no-validate")
+    result = graphsvc("serve", str(hostile), "--no-validate", "--port", str(free_port()))
     assert result.returncode == 2
     assert "entity declarations are refused" in result.stderr
     assert canary.connections == 0
@@ -48,7 +48,8 @@ def test_external_entities_are_refused_and_not_fetched(tmp_path: Path, canary: C
 
 def test_billion_laughs_fails_fast() -> None:
     started = time.monotonic()
-    result = graphsvc("serve", str(FIXTURES / "broken" / "billion-laughs.rdf"), "--no-validate")
+    laughs = FIXTURES / "broken" / "billion-laughs.rdf"
+    result = graphsvc("serve", str(laughs), "--no-validate", "--port", str(free_port()))
     assert result.returncode == 2
     assert "billion-laughs.rdf:2: XML entity declarations are refused" in result.stderr
     assert time.monotonic() - started < 30
@@ -60,7 +61,7 @@ def test_remote_jsonld_context_is_not_fetched(tmp_path: Path, canary: Canary) ->
         f'{{"@context": "http://127.0.0.1:{canary.port}/context.jsonld", '
         '"@id": "http://example.org/s", "name": "x"}'
     )
-    result = graphsvc("serve", str(document), "--no-validate")
+    result = graphsvc("serve", str(document), "--no-validate", "--port", str(free_port()))
     assert result.returncode == 2
     assert "remote.jsonld" in result.stderr
     assert canary.connections == 0

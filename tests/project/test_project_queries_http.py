@@ -1,4 +1,5 @@
-"""The project's 51 named queries answer their expected answers over HTTP, on every engine."""
+"""The project's 51 named queries answer their expected answers over HTTP (the app in process),
+on every engine."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ import collections
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
+from httpx import Client
 
 from graphsvc.config import Settings
 from tests.expected_answers import EXPECTED
-from tests.support import thread_server
+from tests.support import app_client
 
 
 @pytest.fixture(scope="module", params=["oxigraph", "rdflib"])
-def project_server(request: pytest.FixtureRequest) -> Iterator[str]:
-    with thread_server(Settings(engine=request.param, query_workers=2)) as base_url:
-        yield base_url
+def project_app(request: pytest.FixtureRequest) -> Iterator[Client]:
+    with app_client(Settings(engine=request.param, query_workers=2)) as client:
+        yield client
 
 
 def _value(binding: dict[str, Any] | None) -> str | None:
@@ -29,10 +30,10 @@ def _project(rows: list[dict[str, Any]], variables: list[str]) -> list[tuple[str
 
 
 @pytest.mark.parametrize("key", sorted(EXPECTED))
-def test_named_query_answers(project_server: str, key: str) -> None:
+def test_named_query_answers(project_app: Client, key: str) -> None:
     name = key.split("#", 1)[0]
     expected = EXPECTED[key]
-    response = httpx.get(f"{project_server}/queries/{name}", params=expected["params"],
+    response = project_app.get(f"/queries/{name}", params=expected["params"],
                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
     assert response.status_code == 200, response.text
     bindings = response.json()["results"]["bindings"]
@@ -45,11 +46,11 @@ def test_named_query_answers(project_server: str, key: str) -> None:
         assert collections.Counter(got) == collections.Counter(want)
 
 
-def test_claim_answers_name_the_claimant_and_status(project_server: str) -> None:
-    listing = httpx.get(f"{project_server}/queries", headers={"Accept": "application/json"})
+def test_claim_answers_name_the_claimant_and_status(project_app: Client) -> None:
+    listing = project_app.get("/queries", headers={"Accept": "application/json"})
     queries = listing.json()["queries"]
     assert len(queries) == 51  # 22 on the founding article + 29 of the claims graph
     for query in queries:
-        response = httpx.get(f"{project_server}/queries/{query['name']}",
+        response = project_app.get(f"/queries/{query['name']}",
                              params={"format": "json"}, timeout=30)
         assert {"claimant", "status"} <= set(response.json()["head"]["vars"]), query["name"]

@@ -16,7 +16,7 @@ from types import ModuleType
 
 import pytest
 
-RUNNER_PATH = Path(__file__).resolve().parent.parent / "tools" / "w3c_conformance.py"
+RUNNER_PATH = Path(__file__).resolve().parents[2] / "tools" / "w3c_conformance.py"
 
 
 def _load_runner() -> ModuleType:

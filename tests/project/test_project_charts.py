@@ -1,5 +1,6 @@
-"""The comparison picture and the timeline, served from the project's own data: server-drawn
-SVG inside accessible pages, linked from the home page and from every claim page."""
+"""The comparison picture and the timeline, served from the project's own data through the app in
+process: server-drawn SVG inside accessible pages, linked from the home page and from every claim
+page."""
 
 from __future__ import annotations
 
@@ -7,35 +8,28 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
-import httpx
 import pytest
+from httpx import Client
 
 from graphsvc.config import Settings, project_root
 from tests.ldsupport import check_page
-from tests.support import thread_server
-
-pytestmark = pytest.mark.e2e
+from tests.support import app_client
+from tests.web.test_linkeddata_site import html
 
 NIS = "https://w3id.org/graphsvc/id/organization/national-intelligence-service"
 
 
 @pytest.fixture(scope="module")
-def project_server() -> Iterator[str]:
+def project_app() -> Iterator[Client]:
     if not (project_root() / "data").is_dir():
         pytest.fail("the project's data/ folder is missing")
     settings = Settings(query_workers=2, validate_on_load=False)  # type: ignore[call-arg]
-    with thread_server(settings) as base_url:
-        yield base_url
+    with app_client(settings) as client:
+        yield client
 
 
-def html(url: str) -> str:
-    response = httpx.get(url, headers={"Accept": "text/html"}, follow_redirects=True)
-    assert response.status_code == 200, response.text
-    return response.text
-
-
-def test_the_deaths_comparison_shows_every_claimant_with_bounds(project_server: str) -> None:
-    text = html(f"{project_server}/compare")
+def test_the_deaths_comparison_shows_every_claimant_with_bounds(project_app: Client) -> None:
+    text = html(project_app, "/compare")
     page = check_page(text)
     assert "<script" not in text
     svg = re.search(r"<svg .*?</svg>", text, re.S)
@@ -53,21 +47,21 @@ def test_the_deaths_comparison_shows_every_claimant_with_bounds(project_server: 
     assert "/timeline" in [href for href, _ in page.links]
 
 
-def test_a_comparison_for_any_subject_and_property(project_server: str) -> None:
+def test_a_comparison_for_any_subject_and_property(project_app: Client) -> None:
     query = urlencode(
         {
             "subject": "https://w3id.org/graphsvc/id/event/north-korean-troop-deployment-to-russia",
             "property": "https://w3id.org/graphsvc/ontology#troopCount",
         }
     )
-    page = check_page(html(f"{project_server}/compare?{query}"))
+    page = check_page(html(project_app, f"/compare?{query}"))
     assert "11,000\u201312,000" in page.visible_text and "more than 10,000" in page.visible_text
-    bad = httpx.get(f"{project_server}/compare?subject=not%20an%20iri")
+    bad = project_app.get("/compare?subject=not%20an%20iri")
     assert bad.status_code == 400
 
 
-def test_the_timeline_draws_events_and_claims(project_server: str) -> None:
-    text = html(f"{project_server}/timeline")
+def test_the_timeline_draws_events_and_claims(project_app: Client) -> None:
+    text = html(project_app, "/timeline")
     page = check_page(text)
     assert "<script" not in text
     svg = re.search(r"<svg .*?</svg>", text, re.S)
@@ -77,20 +71,20 @@ def test_the_timeline_draws_events_and_claims(project_server: str) -> None:
     assert "Gerasimov's video report to Putin on Kursk" in page.visible_text
 
 
-def test_the_pictures_are_linked_from_home_and_claim_pages(project_server: str) -> None:
-    home = check_page(html(f"{project_server}/"))
+def test_the_pictures_are_linked_from_home_and_claim_pages(project_app: Client) -> None:
+    home = check_page(html(project_app, "/"))
     hrefs = [href for href, _ in home.links]
     assert "/compare" in hrefs and "/timeline" in hrefs
-    claim = check_page(html(f"{project_server}/id/claim/s09-1-nis-at-least-100-killed"))
+    claim = check_page(html(project_app, "/id/claim/s09-1-nis-at-least-100-killed"))
     links = [href for href, _ in claim.links]
     assert "/timeline" in links
     compare = [h for h in links if h.startswith("/compare?")]
     assert compare
-    assert "National Intelligence Service" in html(project_server + compare[0])
+    assert "National Intelligence Service" in html(project_app, compare[0])
 
 
-def test_a_claim_page_shows_paraphrase_relay_and_stated_date(project_server: str) -> None:
-    page = check_page(html(f"{project_server}/id/claim/s09-1-nis-at-least-100-killed"))
+def test_a_claim_page_shows_paraphrase_relay_and_stated_date(project_app: Client) -> None:
+    page = check_page(html(project_app, "/id/claim/s09-1-nis-at-least-100-killed"))
     text = page.visible_text
     assert "In the project's words" in text
     assert "Relayed by Lee Seong-kweun" in text

@@ -1,8 +1,8 @@
 """Every shape of the project's ontology/shapes.ttl, through ``graphsvc validate``.
 
-Each negative fixture of tests/fixtures/shapes/ (one or more per shape, see tests/test_shapes.py)
-gives exit code 1 and, in every output format, each expected result at the line where its focus
-node is written.
+Each negative fixture of tests/fixtures/shapes/ (one or more per shape, see
+tests/project/test_shapes.py) gives exit code 1 and, in every output format, each expected result
+at the line where its focus node is written.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from rdflib.namespace import RDF, SH
 
 from graphsvc.validation.reports import FORMATS, render
 from graphsvc.validation.validator import ValidationOptions, ValidationReport, validate_paths
+from tests.project.test_shapes import EX, EXPECTED_RESULTS
+from tests.project.test_shapes import FIXTURES as SHAPE_FIXTURES
 from tests.support import ROOT
-from tests.test_shapes import EX, EXPECTED_RESULTS
-from tests.test_shapes import FIXTURES as SHAPE_FIXTURES
 
 GSH = "https://w3id.org/graphsvc/shapes#"
 GSV = Namespace("https://w3id.org/graphsvc/validation#")

@@ -41,6 +41,7 @@ def test_turtle_subjects_triples_and_anonymous_nodes() -> None:
     assert smap.subject(ex + "fake") is None
 
 
+@pytest.mark.project
 def test_every_subject_and_triple_of_the_project_files_is_found() -> None:
     sources = discover(
         [ROOT / "ontology", ROOT / "data", FIXTURES / "validate"],
