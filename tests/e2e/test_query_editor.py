@@ -248,6 +248,35 @@ def test_complete_run_table_chart_link_and_shared_url(server: str, browser: WebD
     assert sorted(table_rows(browser)) == sorted(rows)
 
 
+def popup_option(driver: WebDriver, *texts: str) -> WebElement:
+    def found(d: WebDriver) -> WebElement | None:
+        for li in d.find_elements(By.CSS_SELECTOR, ".cm-tooltip-autocomplete li"):
+            if all(t in li.text for t in texts):
+                return li
+        return None
+
+    option: WebElement = wait(driver).until(found)
+    return option
+
+
+def test_prefixes_and_resources_complete_from_the_data(server: str, browser: WebDriver) -> None:
+    vocabulary = httpx.get(f"{server}/query/vocabulary.json").json()
+    content = open_editor(browser, f"{server}/query")
+    set_text(browser, "")
+    content.send_keys("PREFIX sk")
+    popup_option(browser, "skos:", vocabulary["prefixes"]["skos"]).click()
+    assert editor_text(browser) == f"PREFIX skos: <{vocabulary['prefixes']['skos']}>"
+
+    # A resource of the data, by a word of its label: one with no prefixed name goes in as <IRI>.
+    found = httpx.get(f"{server}/query/resources.json", params={"q": "a", "limit": 100}).json()
+    resource = next(r for r in found["resources"] if r["prefixed"] is None)
+    word = resource["label"].split()[-1]
+    set_text(browser, "SELECT * WHERE { ?s ?p  }", cursor=len("SELECT * WHERE { ?s ?p "))
+    content.send_keys(word[:4])
+    popup_option(browser, resource["label"]).click()
+    assert editor_text(browser) == f"SELECT * WHERE {{ ?s ?p <{resource['iri']}> }}"
+
+
 def test_a_date_column_gives_a_line_chart(server: str, browser: WebDriver) -> None:
     content = open_editor(browser, f"{server}/query")
     set_text(
