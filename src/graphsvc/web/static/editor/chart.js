@@ -19,7 +19,8 @@ function columnKind(rows, index) {
 // Which chart suits the results, or null: a date column and a number give a line over time; a
 // date alone, a line of how many rows each date has; a number and another column, bars.
 export function chooseChart(result, labelOf) {
-  if (result.kind !== "solutions" || !result.rows.length) return null;
+  // One value is no chart: the table says it better.
+  if (result.kind !== "solutions" || result.rows.length < 2) return null;
   const kinds = result.columns.map((_, i) => columnKind(result.rows, i));
   const date = kinds.indexOf("date");
   const number = kinds.indexOf("number");

@@ -141,6 +141,13 @@ async function start() {
     showParams(state.example, given);
   }
   runButton.addEventListener("click", () => run());
+  // Ctrl/Cmd+Enter runs from the parameter fields too; in the editor its keymap has done it.
+  root.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && !event.defaultPrevented) {
+      event.preventDefault();
+      run();
+    }
+  });
 
   // The plain form is the page without JavaScript; from here on, this replaces it.
   for (const fallback of document.querySelectorAll(".qe-fallback")) fallback.hidden = true;
