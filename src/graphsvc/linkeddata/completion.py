@@ -47,11 +47,12 @@ PROPERTIES_QUERY = (
     "{ SELECT DISTINCT ?x WHERE { ?s ?x ?o } } "
     f"FILTER(isIRI(?x)) {_LABEL} }} GROUP BY ?x"
 )
+# No GROUP BY or ORDER BY: with a bare LIMIT an engine can stop reading early, so a large graph
+# costs this query no more than its first labels (a resource with two labels is kept once).
 RESOURCES_QUERY = (
-    "SELECT ?x (SAMPLE(?l) AS ?label) WHERE { "
-    f"?x <{RDFS}label>|<{SKOS}prefLabel> ?l "
-    'FILTER(isIRI(?x) && (lang(?l) = "" || langMatches(lang(?l), "en"))) } '
-    f"GROUP BY ?x LIMIT {MAX_RESOURCES + 1}"
+    f"SELECT ?x ?label WHERE {{ ?x <{RDFS}label>|<{SKOS}prefLabel> ?label "
+    'FILTER(isIRI(?x) && (lang(?label) = "" || langMatches(lang(?label), "en"))) } '
+    f"LIMIT {2 * MAX_RESOURCES}"
 )
 
 
@@ -156,10 +157,14 @@ async def compute(service: GraphService) -> Completions:
     properties = _terms(await select(service, PROPERTIES_QUERY), "property", prefixes)
     vocabulary = {t.iri for t in [*classes, *properties]}
     found = await select(service, RESOURCES_QUERY)
-    truncated = len(found) > MAX_RESOURCES
+    first: dict[str, dict[str, str]] = {}
+    for row in found:
+        first.setdefault(row["x"], row)
+    first_labels = list(first.values())
+    truncated = len(found) >= 2 * MAX_RESOURCES or len(first_labels) > MAX_RESOURCES
     resources = [
         t
-        for t in _terms(found[:MAX_RESOURCES], "resource", prefixes)
+        for t in _terms(first_labels[:MAX_RESOURCES], "resource", prefixes)
         if t.iri not in vocabulary
     ]
     iris = [t.iri for t in [*classes, *properties, *resources]]
