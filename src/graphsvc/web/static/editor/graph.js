@@ -52,7 +52,9 @@ export function layout(graph, iterations = 250) {
     v.x = cx + Math.cos((2 * Math.PI * i) / n) * WIDTH * 0.35;
     v.y = cy + Math.sin((2 * Math.PI * i) / n) * HEIGHT * 0.35;
   });
-  const k = 0.8 * Math.sqrt((WIDTH * HEIGHT) / Math.max(n, 1));
+  // The ideal edge length: shorter as the graph grows, and never so long that a few nodes end
+  // up pinned to the edges of the drawing.
+  const k = Math.min(110, 0.8 * Math.sqrt((WIDTH * HEIGHT) / Math.max(n, 1)));
   for (let step = 0; step < iterations; step += 1) {
     const heat = (WIDTH / 10) * (1 - step / iterations) + 0.5;
     for (const v of graph.nodes) {

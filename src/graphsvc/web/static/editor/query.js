@@ -108,7 +108,7 @@ async function start() {
         // Above the default keymap, whose Mod-Enter would insert a line.
         Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { run(); return true; } }])),
         keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
-        EditorView.contentAttributes.of({ "aria-label": "SPARQL query", "data-testid": "sparql-input" }),
+        EditorView.contentAttributes.of({ "aria-label": "SPARQL query" }),
         EditorView.updateListener.of((update) => {
           if (!update.docChanged || settingText) return;
           view.dispatch(setDiagnostics(update.state, []));
