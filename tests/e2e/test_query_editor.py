@@ -93,7 +93,17 @@ def nothing_leaves_the_origin(request: pytest.FixtureRequest, server: str) -> It
     driver: WebDriver = request.getfixturevalue("browser")
     driver.get("about:blank")
     requested_urls(driver)  # what came before (Chromium's own new-tab page) is not the test's
+    driver.get_log("browser")
     yield
+    # No script error either: a failure the page shows on purpose is a 4xx answer, not an error.
+    errors = [
+        e["message"]
+        for e in driver.get_log("browser")
+        if e["level"] == "SEVERE"
+        and "favicon.ico" not in e["message"]
+        and "the server responded with a status of 4" not in e["message"]
+    ]
+    assert not errors, errors
     urls = requested_urls(driver)
     assert urls, "the network log recorded nothing: is performance logging on?"
     elsewhere = [u for u in urls if not (u.startswith(server + "/") or u.startswith("data:"))]

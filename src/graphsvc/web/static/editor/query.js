@@ -161,12 +161,15 @@ async function start() {
   }
 
   function request(text) {
+    // A named query as it stands runs by name, so the server binds its parameters as typed
+    // values (never pasted into the text); edited, it is a query like any other.
     if (state.example && state.example.sparql === text) {
-      const qs = new URLSearchParams(paramValues());
+      const values = paramValues();
+      const path = `/queries/${encodeURIComponent(state.example.name)}`;
       return {
-        href: `/query?${new URLSearchParams({ name: state.example.name, ...paramValues() })}`,
-        fetch: [`${state.example.url.replace(/^https?:\/\/[^/]+/, "")}?${qs}`, { headers: { Accept: ACCEPT } }],
-        download: (f) => `/queries/${encodeURIComponent(state.example.name)}?${new URLSearchParams({ ...paramValues(), format: f })}`,
+        href: `/query?${new URLSearchParams({ name: state.example.name, ...values })}`,
+        fetch: [`${path}?${new URLSearchParams(values)}`, { headers: { Accept: ACCEPT } }],
+        download: (f) => `${path}?${new URLSearchParams({ ...values, format: f })}`,
       };
     }
     return {
