@@ -104,8 +104,10 @@ def nothing_leaves_the_origin(request: pytest.FixtureRequest, server: str) -> It
         and "the server responded with a status of 4" not in e["message"]
     ]
     assert not errors, errors
-    urls = requested_urls(driver)
-    assert urls, "the network log recorded nothing: is performance logging on?"
+    assert_same_origin(requested_urls(driver), server)
+
+
+def assert_same_origin(urls: list[str], server: str) -> None:
     elsewhere = [u for u in urls if not (u.startswith(server + "/") or u.startswith("data:"))]
     assert not elsewhere, f"requests left the server's origin: {elsewhere}"
 
@@ -251,11 +253,20 @@ def test_complete_run_table_chart_link_and_shared_url(server: str, browser: WebD
     wait(browser).until(lambda d: "/doc/" in d.current_url)
     assert browser.find_element(By.TAG_NAME, "h1").text == label
 
-    # The shared URL gives the same query and the same answer.
+    # The shared URL gives the same query and the same answer, which the server has computed
+    # for the page: the editor shows it without asking the endpoint again.
+    assert_same_origin(requested_urls(browser), server)
     content = open_editor(browser, shared)
     wait(browser).until(lambda d: table_rows(d))
     assert editor_text(browser) == query
     assert sorted(table_rows(browser)) == sorted(rows)
+    assert browser.find_element(By.ID, "sparql-editor").get_attribute("data-state") == "done"
+    reloaded = requested_urls(browser)
+    assert f"{server}/static/vendor/codemirror.min.js" in reloaded, "is the network log on?"
+    assert_same_origin(reloaded, server)
+    assert f"{server}/sparql" not in reloaded
+    browser.find_element(By.CSS_SELECTOR, "#sparql-editor [data-view=chart]").click()
+    assert browser.find_elements(By.CSS_SELECTOR, "#sparql-editor svg.qe-chart-bar rect.qe-bar")
 
 
 def popup_option(driver: WebDriver, *texts: str) -> WebElement:

@@ -224,12 +224,9 @@ async function start() {
         root.dataset.state = "error";
         return;
       }
-      const result = type.includes("n-triples") ? parseNTriples(await response.text())
-        : fromSparqlJson(await response.json());
+      const body = await response.text();
       const elapsed = performance.now() - started;
-      result.truncated ||= response.headers.get("x-result-truncated") === "true";
-      state.labels = await fetchLabels(iris(result));
-      render(result, elapsed, req, text);
+      await present(type, body, elapsed, response.headers.get("x-result-truncated") === "true", req, text);
       root.dataset.state = "done";
     } catch (error) {
       showError({ message: `the query could not be sent: ${error.message}` }, text);
@@ -237,6 +234,13 @@ async function start() {
     } finally {
       runButton.disabled = false;
     }
+  }
+
+  async function present(mediaType, body, elapsed, truncated, req, text) {
+    const result = mediaType.includes("n-triples") ? parseNTriples(body) : fromSparqlJson(JSON.parse(body));
+    result.truncated ||= truncated;
+    state.labels = await fetchLabels(iris(result));
+    render(result, elapsed, req, text);
   }
 
   // --- results ------------------------------------------------------------------------------
@@ -311,8 +315,21 @@ async function start() {
     }
   }
 
-  // A link with a query (or a named query) in it runs it, as the page without JavaScript does.
-  if (pageMode && (url.get("query") || state.example)) run();
+  // A link with a query (or a named query) in it shows its results, as the page without
+  // JavaScript does: the server has run it for this very page, so its answer is taken from the
+  // page when it is there (run again only when it was too large to include, or failed).
+  if (pageMode && (url.get("query") || state.example)) {
+    const embedded = document.getElementById("server-results-data");
+    if (embedded) {
+      const answer = JSON.parse(embedded.textContent);
+      const text = view.state.doc.toString();
+      document.getElementById("server-results")?.remove();
+      await present(answer.mediaType, answer.body, answer.seconds * 1000, answer.truncated, request(text), text);
+      root.dataset.state = "done";
+    } else {
+      run();
+    }
+  }
 }
 
 start();
