@@ -129,6 +129,15 @@ def test_the_editor_code_asks_only_its_own_server() -> None:
             assert (script.parent / target).resolve().is_file(), target
 
 
+def test_the_editors_default_formats_are_the_servers(client: httpx.Client) -> None:
+    """The editor's download links before the vocabulary has come: the same as the server's."""
+    script = (STATIC / "editor" / "query.js").read_text(encoding="utf-8")
+    pairs = re.findall(r'\["(\w+)", "([^"]+)"\]', script)
+    formats = client.get("/query/vocabulary.json").json()["formats"]
+    served = [(f["name"], f["label"]) for f in [*formats["solutions"], *formats["graph"]]]
+    assert pairs == served
+
+
 def test_the_vendored_versions_are_those_of_the_lock_file() -> None:
     """VERSIONS.md is written by `make vendor` from what it bundled: a lock file changed
     without rebuilding the bundle shows up here, and so does a licence text gone missing."""

@@ -52,9 +52,9 @@ function fold(text) {
   return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
 }
 
+// `vocabulary` may still be filling in when the editor starts: the term lists are read from it
+// on each completion (a few hundred terms; folding them is cheap) rather than kept.
 export function sparqlCompletion(vocabulary) {
-  const terms = [...vocabulary.classes, ...vocabulary.properties];
-  const byLabel = terms.filter((t) => t.label).map((t) => [fold(t.label), t]);
   let pending = null;
 
   async function resourcesLike(text) {
@@ -71,6 +71,7 @@ export function sparqlCompletion(vocabulary) {
   }
 
   return async (context) => {
+    const terms = [...vocabulary.classes, ...vocabulary.properties];
     const line = context.state.doc.lineAt(context.pos);
     const before = line.text.slice(0, context.pos - line.from);
 
@@ -107,8 +108,9 @@ export function sparqlCompletion(vocabulary) {
     // Matched against the start of any word of a label: "kor" finds "North Korea".
     const wanted = fold(word.text);
     const options = [];
-    for (const [label, t] of byLabel) {
-      if (label.startsWith(wanted) || label.includes(` ${wanted}`)) {
+    for (const t of terms) {
+      const label = t.label ? fold(t.label) : "";
+      if (label && (label.startsWith(wanted) || label.includes(` ${wanted}`))) {
         options.push({ ...termOption(vocabulary, t, label.startsWith(wanted) ? 2 : 1),
           label: t.label, detail: t.prefixed || t.iri });
       }

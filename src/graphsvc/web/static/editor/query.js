@@ -41,14 +41,25 @@ async function getJson(url) {
   }
 }
 
-const EMPTY_VOCABULARY = { prefixes: {}, classes: [], properties: [], formats: { solutions: [], graph: [] } };
+// Until /query/vocabulary.json has come (it also lists the endpoint's formats, from the server's
+// own table), the download links use these, which are the same.
+const EMPTY_VOCABULARY = {
+  prefixes: {}, classes: [], properties: [],
+  formats: {
+    solutions: [["json", "SPARQL JSON"], ["xml", "SPARQL XML"], ["csv", "CSV"], ["tsv", "TSV"]]
+      .map(([name, label]) => ({ name, label })),
+    graph: [["ttl", "Turtle"], ["nt", "N-Triples"], ["jsonld", "JSON-LD"], ["rdf", "RDF/XML"]]
+      .map(([name, label]) => ({ name, label })),
+  },
+};
 
 async function start() {
   const url = new URLSearchParams(window.location.search);
-  const [vocabulary, catalogue] = await Promise.all([
-    getJson("/query/vocabulary.json"), getJson("/queries?format=json"),
-  ]);
-  const vocab = vocabulary || EMPTY_VOCABULARY;
+  // The vocabulary is computed on first use and may take a while on a large graph: the editor
+  // does not wait for it, and completes from it once it has come.
+  const vocab = { ...EMPTY_VOCABULARY };
+  getJson("/query/vocabulary.json").then((v) => { if (v) Object.assign(vocab, v); });
+  const catalogue = await getJson("/queries?format=json");
   const examples = (catalogue && catalogue.queries) || [];
   const fallbackText = document.getElementById("query")?.value || "";
   const state = {
@@ -244,8 +255,8 @@ async function start() {
   }
 
   // --- results ------------------------------------------------------------------------------
-  const namespaces = Object.entries(vocab.prefixes).sort((a, b) => b[1].length - a[1].length);
   function compact(iri) {
+    const namespaces = Object.entries(vocab.prefixes).sort((a, b) => b[1].length - a[1].length);
     const found = namespaces.find(([, ns]) => iri.startsWith(ns) && iri.length > ns.length);
     return found ? `${found[0]}:${iri.slice(found[1].length)}` : iri;
   }
