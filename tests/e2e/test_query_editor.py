@@ -365,6 +365,7 @@ def test_a_named_query_is_an_example_with_its_parameters(server: str, browser: W
     content = open_editor(browser, f"{server}/query")
     Select(browser.find_element(By.ID, "qe-examples")).select_by_value(named["name"])
     assert editor_text(browser) == named["sparql"]
+    assert browser.find_element(By.TAG_NAME, "h1").text == named["title"]
     param = named["params"][0]
     field = browser.find_element(By.ID, f"qe-param-{param['name']}")
     assert field.get_attribute("value") == (param["default"] or "")
@@ -376,9 +377,13 @@ def test_a_named_query_is_an_example_with_its_parameters(server: str, browser: W
     link = browser.find_element(By.CSS_SELECTOR, "#sparql-editor .qe-downloads a")
     assert f"/queries/{named['name']}?" in (link.get_attribute("href") or "")
     # Its link opens it again, parameters and all.
-    open_editor(browser, browser.current_url)
+    content = open_editor(browser, browser.current_url)
     wait(browser).until(lambda d: table_rows(d))
     assert editor_text(browser) == named["sparql"]
+    # Edited, it is a query of one's own: no parameters, no name.
+    content.send_keys(Keys.CONTROL, Keys.END, "\n# mine")
+    assert not browser.find_element(By.CSS_SELECTOR, "#sparql-editor .qe-params").is_displayed()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Query the graph"
 
 
 def test_the_endpoint_page_has_the_editor_too(server: str, browser: WebDriver) -> None:

@@ -88,7 +88,16 @@ async function start() {
     errorBox, results,
   );
 
+  // The page's heading names the named query being shown, as the server's page does.
+  const heading = document.querySelector("main h1");
+  function retitle(example) {
+    if (!pageMode || !heading) return;
+    heading.textContent = example ? example.title : "Query the graph";
+    document.title = `${example ? example.title : "Query"} · graphsvc`;
+  }
+
   function showParams(example, values = {}) {
+    retitle(example);
     paramsForm.replaceChildren();
     paramsForm.hidden = !(example && example.params.length);
     if (!example) return;
