@@ -381,7 +381,9 @@ def test_a_named_query_is_an_example_with_its_parameters(server: str, browser: W
     wait(browser).until(lambda d: table_rows(d))
     assert editor_text(browser) == named["sparql"]
     # Edited, it is a query of one's own: no parameters, no name.
-    content.send_keys(Keys.CONTROL, Keys.END, "\n# mine")
+    content.send_keys(Keys.CONTROL, Keys.END)  # a modifier holds to the end of the call
+    content.send_keys("\n# mine")
+    assert editor_text(browser) == named["sparql"] + "\n# mine"
     assert not browser.find_element(By.CSS_SELECTOR, "#sparql-editor .qe-params").is_displayed()
     assert browser.find_element(By.TAG_NAME, "h1").text == "Query the graph"
 
