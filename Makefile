@@ -7,7 +7,8 @@ W3C_TESTS ?= $(or $(GRAPHSVC_W3C_TESTS),../shared/w3c-rdf-tests)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint types unit conformance validate clean browser bench virtuoso bench-remote \
+.PHONY: serve test lint types tiers setup check-fast test-unit test-web test-project test-remote \
+	test-e2e conformance validate clean browser bench virtuoso bench-remote jsonld-js \
 	vendor vendor-upgrade
 
 $(STAMP): pyproject.toml
@@ -25,24 +26,69 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
-# The browser test (tests/e2e/test_browser.py) drives Debian's Chromium through its chromedriver;
-# a fresh machine (root, apt) gets both here. No tool downloads a browser of its own.
+# Debian packages a tier needs. As root (a fresh machine, CI) they are installed here, before the
+# tests and their time limits start; without root nothing can install them, so the tier that needs
+# them is named with the command that sets it up, and make fails: a tier is never skipped quietly.
+# $(1) tier, $(2) commands it runs, $(3) packages, $(4) apt-get options, $(5) this make target.
+define debian_packages
+	@missing=; for command in $(2); do command -v $$command >/dev/null || missing=1; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(4) $(3); \
+	else \
+		echo "make: the $(1) tier needs the Debian packages '$(3)', and only root can install" \
+			"them: run \`sudo make $(5)\`, then \`make test\` again (\`make check-fast\` needs" \
+			"neither)." >&2; \
+		exit 1; \
+	fi
+endef
+
+# The browser test (tests/e2e/test_browser.py) drives Debian's Chromium through its chromedriver.
+# No tool downloads a browser of its own.
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
-		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver)
+	$(call debian_packages,e2e,chromium chromedriver,chromium chromium-driver,,browser)
 
-# The remote-engine tests (tests/remote/, docs/remote.md) run a private Virtuoso from Debian's
-# packages; a fresh machine gets it here, before the tests and their time limits start (the test
-# set-up installs it too when run on its own). Non-interactive: no DBA password is asked.
+# The remote tier (tests/remote/, docs/remote.md) runs a private Virtuoso from Debian's packages
+# (the test set-up installs it too when run on its own). Non-interactive: no DBA password is asked.
 virtuoso:
-	@command -v virtuoso-t >/dev/null && command -v isql-vt >/dev/null || \
-		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
-			--no-install-recommends virtuoso-opensource)
+	$(call debian_packages,remote,virtuoso-t isql-vt,virtuoso-opensource,--no-install-recommends,virtuoso)
 
-unit: $(STAMP) browser virtuoso
+# The JSON-LD interop test reads our documents with jsonld.js too (a processor of another
+# ecosystem); its exact version is in tests/e2e/jsonld_js/package-lock.json.
+jsonld-js:
+	@test -d tests/e2e/jsonld_js/node_modules/jsonld || \
+		npm ci --prefix tests/e2e/jsonld_js --no-audit --no-fund --silent
+
+# Both set-ups are tried, so that one run names everything that is missing.
+setup:
+	@status=0; \
+	$(MAKE) --no-print-directory browser || status=1; \
+	$(MAKE) --no-print-directory virtuoso || status=1; \
+	$(MAKE) --no-print-directory jsonld-js || status=1; \
+	exit $$status
+
+# The test tiers (tests/conftest.py): every test is in exactly one, named by its folder.
+# unit: no I/O but files; web: HTTP through the app in this process; project: the repository's own
+# ontology, data and queries; remote: Virtuoso; e2e: real processes and servers, browser, soak,
+# benchmark smoke.
+test-unit test-web test-project: test-%: $(STAMP)
+	$(BIN)/pytest -m $*
+
+test-remote: $(STAMP) virtuoso
+	$(BIN)/pytest -m remote
+
+test-e2e: $(STAMP) browser jsonld-js
+	$(BIN)/pytest -m e2e
+
+# The tiers that need no server, browser or Virtuoso: under a minute, for every edit.
+check-fast: $(STAMP)
+	$(BIN)/pytest -m "unit or web or project"
+
+# All tiers in one run, as CI has them.
+tiers: $(STAMP) setup
 	$(BIN)/pytest
 
-test: lint types unit
+test: lint types tiers
 
 # The CI gate on the project's own ontology, shapes and data (docs/validate.md).
 validate: $(STAMP)

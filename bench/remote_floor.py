@@ -3,7 +3,7 @@
     python -m bench.remote_floor PORT ENDPOINT      # started by bench/remote_overhead.py
 
 A bare ASGI app on uvicorn (uvloop, httptools: what ``graphsvc serve`` runs on) that forwards
-each GET's query string to the store's endpoint with ``remote_aio.AsyncClient`` and sends the
+each GET's query string to the store's endpoint with ``aio.AsyncClient`` and sends the
 answer back as it came: no routing, middleware, parameters, policy, parsing, negotiation or
 dataset. It is what any proxy written this way costs on the machine, the way bench/ceiling.py is
 for the local engine; graphsvc's time above it is graphsvc's own work.
@@ -17,7 +17,7 @@ from typing import Any
 import uvicorn
 
 from graphsvc.store.remote.aio import AsyncClient
-from graphsvc.store.remote.http import Credentials
+from graphsvc.store.remote.auth import Credentials
 
 Scope = dict[str, Any]
 

@@ -24,7 +24,7 @@ mean are the result (target: at most 1.2).
 Why two Virtuoso targets: Virtuoso writes an answer in several pieces without TCP_NODELAY, so
 the last piece waits for the client's acknowledgement, which Linux delays up to 40 ms. A plain
 client measures 60 ms for a 30 KB answer that Virtuoso has ready in 15. graphsvc's own client
-acknowledges at once (``remote_http.quick_ack``), so the fair baseline is a direct client that
+acknowledges at once (``sockets.quick_ack``), so the fair baseline is a direct client that
 does the same: "virtuoso" below. The plain client's numbers ("virtuoso-plain") are shown to make
 the difference visible; the target is computed against the stricter baseline.
 
@@ -58,9 +58,9 @@ from tests.support import free_port
 from bench.generate import Layout, ensure
 from bench.mix import QUERIES_DIR, Query, mix
 from bench.report import geomean
-from graphsvc.store.remote.http import quick_ack
-from graphsvc.store.remote.publish import manifest_operation
-from graphsvc.store.remote.store import default_graph_iri, remote_update
+from graphsvc.store.remote.publish import manifest_operation, remote_update
+from graphsvc.store.remote.release import default_graph_iri
+from graphsvc.store.remote.sockets import quick_ack
 
 HERE = Path(__file__).parent
 RELEASE = "urn:graphsvc-bench:release"

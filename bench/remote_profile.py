@@ -30,7 +30,8 @@ from graphsvc.execution.base import Job
 from graphsvc.execution.loop import LoopExecutor
 from graphsvc.sparql import classify
 from graphsvc.store.base import QueryRequest
-from graphsvc.store.remote.store import RemoteConfig, RemoteStore
+from graphsvc.store.remote.config import RemoteConfig
+from graphsvc.store.remote.store import RemoteStore
 
 REPS = 30
 
@@ -63,7 +64,7 @@ def profile_remote(
 
         def parse(text: str = query.text) -> None:
             classified = classify(text)
-            store._parse(text, classified.operation, bool(classified.service_targets))
+            store._planner._parse(text, classified.operation, bool(classified.service_targets))
 
         found[query.name] = {"worker_ms": _median_ms(worker), "parse_ms": _median_ms(parse)}
     loop.run_until_complete(_stop(executor))

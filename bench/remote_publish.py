@@ -33,7 +33,7 @@ from tests.remote.virtuoso import Virtuoso, running_virtuoso
 
 from bench.generate import ensure
 from bench.remote_overhead import RELEASE, virtuoso_for
-from graphsvc.store.remote.store import default_graph_iri
+from graphsvc.store.remote.release import default_graph_iri
 
 HERE = Path(__file__).parent
 ID = "https://w3id.org/graphsvc/id/"

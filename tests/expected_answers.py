@@ -1,5 +1,5 @@
 """Expected answers of the named queries in queries/*.rq, proved by
-tests/test_named_queries_data.py on pyoxigraph and rdflib.
+tests/project/test_named_queries_data.py on pyoxigraph and rdflib.
 
 Pure data. ``EXPECTED[key]`` is ``{"params": {...}, "rows": [...], "ordered": bool}``; the key
 is the query name, optionally followed by ``#variant`` for a non-default parameter value.

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
+from rdflib import Graph
 
 from graphsvc.config import Settings
 from tests.support import FIXTURES
@@ -27,6 +29,9 @@ def ld_settings(**overrides: object) -> Settings:
         "query_timeout": 10.0,
         # The fixture is a miniature, not the project's data: the project's shapes do not apply.
         "validate_on_load": False,
+        # The statistics tests count the fixture's own files exactly; the RDFS closure is tested
+        # on its own (tests/unit/test_entailment.py, tests/e2e/test_linkeddata_interop.py).
+        "entailment": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -42,10 +47,10 @@ def rebased_copy(folder: Path, base_iri: str) -> Path:
     return target
 
 
-def wait_for_dumps(base_url: str, timeout: float = 30.0) -> httpx.Response:
+def wait_for_dumps(app: httpx.Client, timeout: float = 30.0) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
-        response = httpx.get(f"{base_url}/dumps/", params={"format": "json"})
+        response = app.get("/dumps/", params={"format": "json"})
         if response.status_code != 503 or time.monotonic() > deadline:
             return response
         assert response.headers["retry-after"]
@@ -148,3 +153,16 @@ def check_page(html: str) -> PageCheck:
     for href, text in page.links:
         assert text, f"the link to {href} has no text"
     return page
+
+
+def parse_document(client: httpx.Client, response: httpx.Response, rdf_format: str) -> Graph:
+    """A Linked Data document as a client reads it. A JSON-LD one names its context by URL
+    (``/context.jsonld``): fetched here from the same app, as a JSON-LD document loader would,
+    since an in-process app has no address rdflib could fetch it from."""
+    if rdf_format != "json-ld":
+        return Graph().parse(data=response.content, format=rdf_format)
+    document = json.loads(response.content)
+    context = document.get("@context")
+    if isinstance(context, str):
+        document["@context"] = client.get(context).json()["@context"]
+    return Graph().parse(data=json.dumps(document), format="json-ld")

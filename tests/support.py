@@ -1,7 +1,9 @@
-"""Helpers that start real servers for end-to-end tests, on free ports of 127.0.0.1."""
+"""Helpers that serve the app: in this process without a socket (the web tier), or as real
+servers on free ports of 127.0.0.1 (end to end)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import socket
@@ -13,8 +15,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio.from_thread
 import httpx
 import uvicorn
+from anyio.from_thread import BlockingPortal
+from starlette.types import ASGIApp
 
 from graphsvc.config import Settings
 from graphsvc.web.app import create_app
@@ -58,6 +63,82 @@ def thread_server(settings: Settings, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# -- in process: the app without a socket ------------------------------------------------------
+
+APP_URL = "http://testserver"
+
+
+class _Lifespan:
+    """The ASGI lifespan conversation a server has with the app, held on the portal's loop.
+
+    The app's lifespan starts the service (it forks the query workers), so a client that skipped
+    it would test an app that never serves.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.to_app: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+        self.from_app: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+
+    async def run(self) -> None:
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        await self.app(scope, self.to_app.get, self.from_app.put)
+
+    async def event(self, kind: str) -> None:
+        await self.to_app.put({"type": f"lifespan.{kind}"})
+        message = await self.from_app.get()
+        if message["type"] != f"lifespan.{kind}.complete":
+            raise RuntimeError(f"lifespan {kind} failed: {message.get('message', '')}")
+
+
+class _PortalTransport(httpx.BaseTransport):
+    """A sync httpx transport that hands each request to httpx.ASGITransport on the portal's loop.
+
+    The body is read whole there: responses that never end (streams a client cancels) need a
+    real server, and their tests are in tests/e2e.
+    """
+
+    def __init__(self, portal: BlockingPortal, app: ASGIApp) -> None:
+        self.portal = portal
+        self.asgi = httpx.ASGITransport(app=app)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.portal.call(self._handle, request)
+
+    async def _handle(self, request: httpx.Request) -> httpx.Response:
+        response = await self.asgi.handle_async_request(request)
+        # Raw bytes: the client decodes Content-Encoding itself, as it does from a socket.
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+        return httpx.Response(
+            response.status_code, headers=response.headers, stream=httpx.ByteStream(body)
+        )
+
+
+@contextlib.contextmanager
+def app_client(settings: Settings) -> Iterator[httpx.Client]:
+    """The app from the factory, in this process: lifespan run, requests through ASGI, no socket.
+
+    An ``httpx.Client`` like the one a test would point at a server (no redirects followed),
+    with its base URL set: tests ask for paths.
+    """
+    app = create_app(settings)
+    with anyio.from_thread.start_blocking_portal() as portal:
+        lifespan = portal.call(_new_lifespan, app)
+        running = portal.start_task_soon(lifespan.run)
+        portal.call(lifespan.event, "startup")
+        try:
+            transport = _PortalTransport(portal, app)
+            with httpx.Client(transport=transport, base_url=APP_URL) as client:
+                yield client
+        finally:
+            portal.call(lifespan.event, "shutdown")
+            running.result(timeout=60)
+
+
+async def _new_lifespan(app: ASGIApp) -> _Lifespan:
+    return _Lifespan(app)  # its queues belong to the portal's loop
 
 
 @contextlib.contextmanager

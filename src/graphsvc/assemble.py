@@ -17,7 +17,8 @@ from graphsvc.config import Execution, Settings, project_root, resolve_execution
 from graphsvc.errors import LoadError
 from graphsvc.load import check_source, discover
 from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
-from graphsvc.store.remote.store import RemoteConfig, RemoteStore
+from graphsvc.store.remote.config import RemoteConfig
+from graphsvc.store.remote.store import RemoteStore
 from graphsvc.validation.reports import render
 from graphsvc.validation.validator import (
     ValidationOptions,
@@ -40,6 +41,7 @@ def service_options(settings: Settings, execution: Execution) -> ServiceOptions:
         allowed_service_iris=tuple(settings.allowed_service_iris),
         result_cache_bytes=settings.result_cache_bytes,
         executor=execution.executor,
+        entailment=settings.entailment,
     )
 
 

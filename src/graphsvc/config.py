@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     validate_on_load: bool = setting(
         True, "Refuse to serve data that fails its shapes.", alias="validate"
     )
+    entailment: bool = setting(
+        True, "Add the RDFS closure (subclasses, subproperties) in the graph <base>graph/entailed."
+    )
     reload: bool = setting(
         False, "Watch the served files and swap in each new version that validates."
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graphsvc.cache import ResultCache, cache_key
+from graphsvc.entailment import entailed_graph_iri, materialise
 from graphsvc.errors import GraphsvcError
 from graphsvc.execution.base import Executor, ExecutorKind, Job
 from graphsvc.execution.factory import make_executor
@@ -43,6 +44,8 @@ class ServiceOptions:
     """Bytes of serialised results to keep (see cache.py); 0: no cache."""
     executor: ExecutorKind = "processes"
     """How queries run (see ``config.resolve_execution``, which decides it)."""
+    entailment: bool = False
+    """Materialise the RDFS closure into ``<base>graph/entailed`` after loading (entailment.py)."""
 
 
 @dataclass
@@ -67,7 +70,20 @@ class GraphService:
 
     @property
     def triple_count(self) -> int:
+        """Every triple a query of the union default graph sees, entailed ones included."""
         return sum(g.triples for g in self.graphs)
+
+    @property
+    def entailed_graph(self) -> GraphInfo | None:
+        """The graph of RDFS-entailed triples (entailment.py), when there is one."""
+        name = entailed_graph_iri(self.options.base_iri)
+        return next((g for g in self.graphs if g.name == name), None)
+
+    @property
+    def asserted_graphs(self) -> list[GraphInfo]:
+        """The graphs the sources give: what is published, dumped and counted as the data."""
+        entailed = self.entailed_graph
+        return [g for g in self.graphs if g is not entailed]
 
     @property
     def prefixes(self) -> dict[str, str]:
@@ -247,7 +263,9 @@ def build_service(
     # An on-disk store that already holds exactly these files is served as it is (start-up
     # then costs an open, not a load), read-only; any other content is replaced, never added
     # to. Which graph each file goes to is part of what the store holds, not only the bytes.
-    layout = repr([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources])
+    layout = repr(
+        ([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources], options.entailment)
+    )
     stored = f"{version}-{hashlib.sha256(layout.encode()).hexdigest()[:16]}"
     store: Store
     if (
@@ -265,6 +283,8 @@ def build_service(
         for source in sources:
             count = store.load(source)
             log.info("loaded %s: %d quads", source.path, count)
+        if options.entailment:
+            materialise(store, entailed_graph_iri(options.base_iri))
         graphs = store.graphs()
         if isinstance(store, OxigraphStore):
             store.mark_loaded(stored, graphs)

@@ -46,7 +46,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
         pytest.fail(
             "the browser test needs Debian's chromium and chromium-driver; "
-            "`make test` installs them (Makefile target `browser`)"
+            "`sudo make browser` installs them (`make test` does, as root)"
         )
     # Selenium must use the driver given here, never fetch one.
     os.environ["SE_OFFLINE"] = "true"

@@ -61,7 +61,7 @@ def test_soak_mixed_requests(tmp_path: Path) -> None:
     """20,000 mixed requests at 32 concurrency: no 5xx but designed 503s, bounded memory.
 
     The queue admits every client (64 > 32), so how many answers are 200 does not depend on the
-    machine's speed; overload 503s are tested on their own in tests/web/test_hardening.py.
+    machine's speed; overload 503s are tested on their own in tests/e2e/test_hardening.py.
     """
     with cli_server(
         str(FIXTURES / "small"), "--queries", str(FIXTURES / "queries"), "--max-queued", "64"

@@ -179,7 +179,7 @@ def test_several_server_processes_share_the_port(
 def test_processes_need_query_threads(numbers: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "graphsvc", "serve", str(numbers), "--processes", "2",
-         "--query-isolation", "process"],
+         "--query-isolation", "process", "--port", str(free_port())],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2

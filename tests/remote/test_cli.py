@@ -119,14 +119,19 @@ def test_serve_remote_answers_like_the_local_engine(virtuoso: Virtuoso) -> None:
 
 def test_serve_remote_with_no_store_exits_with_a_message() -> None:
     endpoint = f"http://127.0.0.1:{free_port()}/sparql"
-    done = graphsvc("serve", "--engine", "remote", "--endpoint", endpoint, env={})
+    done = graphsvc(
+        "serve", "--engine", "remote", "--endpoint", endpoint, "--port", str(free_port()), env={}
+    )
     assert done.returncode == 2
     assert "cannot be reached" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_serve_remote_needs_an_endpoint() -> None:
-    done = graphsvc("serve", "--engine", "remote", env={"GRAPHSVC_REMOTE_ENDPOINT": ""})
+    port = str(free_port())
+    done = graphsvc(
+        "serve", "--engine", "remote", "--port", port, env={"GRAPHSVC_REMOTE_ENDPOINT": ""}
+    )
     assert done.returncode == 2
     assert "--endpoint" in done.stderr
 

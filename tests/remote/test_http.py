@@ -1,7 +1,8 @@
 """The remote engine's HTTP clients against a small local server: reuse, auth, broken connections.
 
-Both clients pass the same tests: the query threads' (``remote_http.Client``) and the event
-loop's (``remote_aio.AsyncClient``, driven here through a small synchronous facade).
+Both clients pass the same tests: the query threads' (``http.Client``) and the event loop's
+(``aio.AsyncClient``, driven here through a small synchronous facade), which share one request,
+retry and authentication policy (``policy.Exchange``).
 
 (Digest authentication against a real store is exercised by every Virtuoso test, which publish
 and query over Virtuoso's digest-protected endpoints.)
@@ -22,7 +23,8 @@ import pytest
 
 from graphsvc.errors import RemoteStoreError
 from graphsvc.store.remote.aio import AsyncAnswer, AsyncClient
-from graphsvc.store.remote.http import Client, Credentials, parse_challenge
+from graphsvc.store.remote.auth import Credentials, parse_challenge
+from graphsvc.store.remote.http import Client
 from tests.support import free_port
 
 REALM, USER, PASSWORD = "test", "graphsvc", "s3cret"

@@ -14,7 +14,8 @@ from rdflib.compare import isomorphic
 from graphsvc.errors import RDFSyntaxError, RemoteStoreError
 from graphsvc.load import SourceFile, discover
 from graphsvc.store.remote.publish import publish
-from graphsvc.store.remote.store import RemoteStore, default_graph_iri
+from graphsvc.store.remote.release import default_graph_iri
+from graphsvc.store.remote.store import RemoteStore
 from tests.remote.virtuoso import Virtuoso
 from tests.support import FIXTURES
 

@@ -29,8 +29,8 @@ from rdflib import Graph
 
 from graphsvc.config import Settings
 from graphsvc.load import discover
+from graphsvc.store.remote.config import RemoteConfig
 from graphsvc.store.remote.publish import publish
-from graphsvc.store.remote.store import RemoteConfig
 from tests.support import FIXTURES, free_port, small_settings, stop
 
 PACKAGE = "virtuoso-opensource"

@@ -1,4 +1,4 @@
-"""Linked Data through httpx against a real server: IRIs that 303 to documents, content
+"""Linked Data through httpx against the app in process: IRIs that 303 to documents, content
 negotiation, status codes, the description's contents, and the validators (ETag, 304, HEAD)."""
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from httpx import Client
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
-from tests.ldsupport import CANONICAL_BASE, GS, SK, check_page, ld_settings
-from tests.support import thread_server
-
-pytestmark = pytest.mark.e2e
+from tests.ldsupport import CANONICAL_BASE, GS, SK, check_page, ld_settings, parse_document
+from tests.support import app_client
 
 ID = Namespace(CANONICAL_BASE + "id/")
 G = Namespace(GS)
@@ -29,15 +28,15 @@ RDF_PARSERS = {
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    with thread_server(ld_settings()) as base_url:
-        yield base_url
+def app() -> Iterator[Client]:
+    with app_client(ld_settings()) as client:
+        yield client
 
 
-def get(url: str, accept: str | None = None, **headers: str) -> httpx.Response:
+def get(app: Client, url: str, accept: str | None = None, **headers: str) -> httpx.Response:
     if accept is not None:
         headers["Accept"] = accept
-    return httpx.get(url, headers=headers)
+    return app.get(url, headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -57,9 +56,9 @@ def get(url: str, accept: str | None = None, **headers: str) -> httpx.Response:
     ],
 )
 def test_an_iri_answers_303_to_the_negotiated_document(
-    server: str, accept: str | None, suffix: str
+    app: Client, accept: str | None, suffix: str
 ) -> None:
-    response = get(f"{server}/id/state/south-korea", accept)
+    response = get(app, "/id/state/south-korea", accept)
     assert response.status_code == 303
     assert response.headers["location"] == f"/doc/state/south-korea.{suffix}"
     assert "Accept" in response.headers["vary"]
@@ -85,9 +84,9 @@ def test_an_iri_answers_303_to_the_negotiated_document(
     ],
 )
 def test_unknown_iris_get_404_and_unsupported_types_406(
-    server: str, path: str, accept: str | None, status: int
+    app: Client, path: str, accept: str | None, status: int
 ) -> None:
-    response = get(server + path, accept)
+    response = get(app, path, accept)
     assert response.status_code == status, response.text
     if accept and "turtle" in accept and status == 404:
         assert response.headers["content-type"].startswith("application/json")
@@ -97,13 +96,13 @@ def test_unknown_iris_get_404_and_unsupported_types_406(
 
 
 @pytest.mark.parametrize("media_type", list(RDF_PARSERS))
-def test_following_the_redirect_gives_the_description(server: str, media_type: str) -> None:
-    response = httpx.get(
-        f"{server}/id/state/south-korea", headers={"Accept": media_type}, follow_redirects=True
+def test_following_the_redirect_gives_the_description(app: Client, media_type: str) -> None:
+    response = app.get(
+        "/id/state/south-korea", headers={"Accept": media_type}, follow_redirects=True
     )
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == media_type
-    graph = Graph().parse(data=response.content, format=RDF_PARSERS[media_type])
+    graph = parse_document(app, response, RDF_PARSERS[media_type])
     sk = URIRef(SK)
     # Outgoing triples, a blank node's own triples, typed and language-tagged literals.
     assert (sk, RDF.type, G.State) in graph
@@ -128,8 +127,8 @@ def test_following_the_redirect_gives_the_description(server: str, media_type: s
     assert (ID["state/north-korea"], RDF.type, G.State) not in graph
 
 
-def test_the_generic_document_negotiates_and_names_the_exact_one(server: str) -> None:
-    response = get(f"{server}/doc/state/south-korea", "application/ld+json")
+def test_the_generic_document_negotiates_and_names_the_exact_one(app: Client) -> None:
+    response = get(app, "/doc/state/south-korea", "application/ld+json")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/ld+json")
     assert response.headers["content-location"] == "/doc/state/south-korea.jsonld"
@@ -137,35 +136,35 @@ def test_the_generic_document_negotiates_and_names_the_exact_one(server: str) ->
     assert isinstance(json.loads(response.content), list | dict)
 
 
-def test_a_document_url_ignores_accept(server: str) -> None:
-    response = get(f"{server}/doc/state/south-korea.nt", "text/html")
+def test_a_document_url_ignores_accept(app: Client) -> None:
+    response = get(app, "/doc/state/south-korea.nt", "text/html")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/n-triples")
     assert "content-location" not in response.headers
 
 
-def test_an_iri_only_ever_an_object_still_has_a_description(server: str) -> None:
-    response = httpx.get(
-        f"{server}/id/place/seoul", headers={"Accept": "text/turtle"}, follow_redirects=True
+def test_an_iri_only_ever_an_object_still_has_a_description(app: Client) -> None:
+    response = app.get(
+        "/id/place/seoul", headers={"Accept": "text/turtle"}, follow_redirects=True
     )
     assert response.status_code == 200
     graph = Graph().parse(data=response.content, format="turtle")
     assert (URIRef(SK), G.capital, ID["place/seoul"]) in graph
 
 
-def test_an_iri_with_a_non_ascii_character(server: str) -> None:
+def test_an_iri_with_a_non_ascii_character(app: Client) -> None:
     path = "/id/place/" + quote("jeju-도")
-    response = get(server + path, "text/turtle")
+    response = get(app, path, "text/turtle")
     assert response.status_code == 303
     assert response.headers["location"] == "/doc/place/" + quote("jeju-도") + ".ttl"
-    document = httpx.get(server + response.headers["location"])
+    document = app.get(response.headers["location"])
     graph = Graph().parse(data=document.content, format="turtle")
     assert graph.value(ID["place/jeju-도"], RDFS.label) == Literal("Jeju Province", lang="en")
 
 
-def test_the_page_shows_labels_and_links_within_the_site(server: str) -> None:
-    response = get(f"{server}/id/state/south-korea", BROWSER)
-    page_response = httpx.get(server + response.headers["location"])
+def test_the_page_shows_labels_and_links_within_the_site(app: Client) -> None:
+    response = get(app, "/id/state/south-korea", BROWSER)
+    page_response = app.get(response.headers["location"])
     assert page_response.headers["content-type"].startswith("text/html")
     page = check_page(page_response.text)
     text = page.visible_text
@@ -192,8 +191,8 @@ def test_the_page_shows_labels_and_links_within_the_site(server: str) -> None:
     assert not [h for h in hrefs if h.startswith(CANONICAL_BASE)], "links stay on this site"
 
 
-def test_a_claim_page_reads_like_a_sentence(server: str) -> None:
-    page = check_page(httpx.get(f"{server}/doc/claim/sk-300-killed.html").text)
+def test_a_claim_page_reads_like_a_sentence(app: Client) -> None:
+    page = check_page(app.get("/doc/claim/sk-300-killed.html").text)
     assert (
         "South Korea (as “Seoul”) says 300 North Korean soldiers have been killed — reported in "
         "The Daily Test, 13 January 2025, status: estimated." in page.visible_text
@@ -202,31 +201,31 @@ def test_a_claim_page_reads_like_a_sentence(server: str) -> None:
     assert "Property killed count" in page.visible_text
 
 
-def test_validators_etag_last_modified_304_and_head(server: str) -> None:
-    url = f"{server}/doc/state/south-korea.ttl"
-    first = httpx.get(url)
+def test_validators_etag_last_modified_304_and_head(app: Client) -> None:
+    url = "/doc/state/south-korea.ttl"
+    first = app.get(url)
     etag = first.headers["etag"]
     assert etag.startswith('"') and not etag.startswith("W/")
     assert first.headers["last-modified"].endswith("GMT")
-    again = httpx.get(url, headers={"If-None-Match": etag})
+    again = app.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 304
     assert again.content == b""
     assert again.headers["etag"] == etag
-    assert httpx.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
-    assert httpx.get(url, headers={"If-None-Match": f'"x", W/{etag}'}).status_code == 304
-    since = httpx.get(url, headers={"If-Modified-Since": first.headers["last-modified"]})
+    assert app.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
+    assert app.get(url, headers={"If-None-Match": f'"x", W/{etag}'}).status_code == 304
+    since = app.get(url, headers={"If-Modified-Since": first.headers["last-modified"]})
     assert since.status_code == 304
-    head = httpx.head(url)
+    head = app.head(url)
     assert head.status_code == 200
     assert head.content == b""
     assert head.headers["etag"] == etag
     assert head.headers["content-length"] == str(len(first.content))
     # Each negotiated variant has its own validator.
-    generic = f"{server}/doc/state/south-korea"
-    turtle = get(generic, "text/turtle").headers["etag"]
-    html = get(generic, "text/html").headers["etag"]
+    generic = "/doc/state/south-korea"
+    turtle = get(app, generic, "text/turtle").headers["etag"]
+    html = get(app, generic, "text/html").headers["etag"]
     assert turtle != html
-    assert get(generic, "text/html", **{"If-None-Match": turtle}).status_code == 200
+    assert get(app, generic, "text/html", **{"If-None-Match": turtle}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -241,8 +240,8 @@ def test_validators_etag_last_modified_304_and_head(server: str) -> None:
         "/id/state/south-korea.missing",
     ],
 )
-def test_every_get_has_validators(server: str, path: str) -> None:
-    response = httpx.get(server + path)
+def test_every_get_has_validators(app: Client, path: str) -> None:
+    response = app.get(path)
     if response.status_code != 200:
         assert response.status_code == 404
         assert "etag" not in response.headers
@@ -250,32 +249,32 @@ def test_every_get_has_validators(server: str, path: str) -> None:
     assert response.headers["etag"].startswith('"')
     assert "last-modified" in response.headers
     assert (
-        httpx.get(server + path, headers={"If-None-Match": response.headers["etag"]}).status_code
+        app.get(path, headers={"If-None-Match": response.headers["etag"]}).status_code
         == 304
     )
 
 
-def test_readiness_is_validated_by_its_body(server: str) -> None:
-    first = httpx.get(f"{server}/ready")
+def test_readiness_is_validated_by_its_body(app: Client) -> None:
+    first = app.get("/ready")
     assert first.status_code == 200
     etag = first.headers["etag"]
-    assert httpx.get(f"{server}/ready", headers={"If-None-Match": etag}).status_code == 304
+    assert app.get("/ready", headers={"If-None-Match": etag}).status_code == 304
 
 
-def test_head_works_on_every_get_route(server: str) -> None:
+def test_head_works_on_every_get_route(app: Client) -> None:
     for path in ("/", "/id/state/south-korea", "/sparql", "/.well-known/void"):
-        head = httpx.head(server + path)
-        get_response = httpx.get(server + path)
+        head = app.head(path)
+        get_response = app.get(path)
         assert head.status_code == get_response.status_code, path
         assert head.content == b""
 
 
-def test_a_query_with_rand_is_validated_by_its_body(server: str) -> None:
-    url = f"{server}/sparql"
+def test_a_query_with_rand_is_validated_by_its_body(app: Client) -> None:
+    url = "/sparql"
     params = {"query": "SELECT (RAND() AS ?r) WHERE {}", "format": "json"}
-    first = httpx.get(url, params=params)
-    second = httpx.get(url, params=params)
+    first = app.get(url, params=params)
+    second = app.get(url, params=params)
     assert first.content != second.content
     assert first.headers["etag"] != second.headers["etag"]
-    again = httpx.get(url, params=params, headers={"If-None-Match": first.headers["etag"]})
+    again = app.get(url, params=params, headers={"If-None-Match": first.headers["etag"]})
     assert again.status_code == 200

@@ -14,7 +14,7 @@ import pytest
 
 from graphsvc.linkeddata import completion
 from tests.ldsupport import GS, SK, ld_settings
-from tests.support import ROOT, thread_server
+from tests.support import ROOT, app_client
 
 STATIC = ROOT / "src" / "graphsvc" / "web" / "static"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -22,7 +22,7 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
-    with thread_server(ld_settings()) as base_url, httpx.Client(base_url=base_url) as c:
+    with app_client(ld_settings()) as c:
         yield c
 
 
@@ -48,12 +48,12 @@ def test_the_vocabulary_has_the_ontologys_terms_with_labels(
     assert [f["name"] for f in body["formats"]["graph"]] == ["ttl", "nt", "jsonld", "rdf"]
 
 
-def test_the_vocabulary_on_both_engines(small_server: str) -> None:
+def test_the_vocabulary_on_both_engines(small_app: httpx.Client) -> None:
     """The completion queries run on the remote engine (Virtuoso) as on the local one."""
-    body = httpx.get(f"{small_server}/query/vocabulary.json").json()
+    body = small_app.get("/query/vocabulary.json").json()
     assert "http://xmlns.com/foaf/0.1/Person" in {t["iri"] for t in body["classes"]}
     assert "http://xmlns.com/foaf/0.1/knows" in {t["iri"] for t in body["properties"]}
-    found = httpx.get(f"{small_server}/query/resources.json", params={"q": "a"}).json()
+    found = small_app.get("/query/resources.json", params={"q": "a"}).json()
     assert found == {"resources": []}  # the small dataset labels nothing
 
 

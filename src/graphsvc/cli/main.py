@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from graphsvc.cli import load, query, serve, validate
+from graphsvc.cli import diff, load, query, serve, validate
 
 app = typer.Typer(
     help="Publish a curated RDF knowledge graph as a SPARQL 1.1 endpoint.",
@@ -21,6 +21,7 @@ app.command("serve")(serve.serve)
 app.command("query")(query.query)
 app.command("load")(load.load_to)
 validate.register(app)
+diff.register(app)
 
 
 def main() -> None:

@@ -126,11 +126,10 @@ class Description:
             for t in self.triples
         )
 
-    def serialise(self, media_type: str, prefixes: dict[str, str]) -> bytes:
-        """The description in ``media_type``: the resource's own triples first, then the rest
-        grouped by subject, with only the prefixes it uses."""
+    def ordered(self) -> list[ox.Triple]:
+        """The resource's own triples first, then the rest grouped by subject."""
         node = ox.NamedNode(self.iri)
-        ordered = sorted(
+        return sorted(
             self.triples,
             key=lambda t: (
                 t.subject != node,
@@ -140,7 +139,10 @@ class Description:
                 str(t.object),
             ),
         )
-        return serialise_triples(ordered, media_type, prefixes)
+
+    def serialise(self, media_type: str, prefixes: dict[str, str]) -> bytes:
+        """The description in ``media_type``, with only the prefixes it uses."""
+        return serialise_triples(self.ordered(), media_type, prefixes)
 
 
 def used_prefixes(triples: Iterable[ox.Triple], prefixes: dict[str, str]) -> dict[str, str]:

@@ -154,9 +154,18 @@ class IriMap:
         return iri.startswith(self.base_iri + "id/")
 
     def document_path(self, iri: str, suffix: str | None = None) -> str:
-        """``/doc/<path>[.suffix]`` for a data IRI ``<base>id/<path>``."""
-        rest = iri[len(self.base_iri + "id/") :]
-        path = "/doc/" + quote(rest, safe=_PATH_SAFE)
+        """The document describing an IRI under the base: ``/doc/<path>[.suffix]`` for a thing
+        ``<base>id/<path>``, ``/about/<path>[.suffix]`` for any other ``<base><path>``.
+
+        Two prefixes, because ``/doc/x`` already names the document of ``<base>id/x``: the IRI
+        ``<base>x`` (a user's own files, say ``<base>resource/x``) needs a document path of its
+        own that cannot collide with it.
+        """
+        if self.is_data(iri):
+            rest, prefix = iri[len(self.base_iri + "id/") :], "/doc/"
+        else:
+            rest, prefix = iri[len(self.base_iri) :], "/about/"
+        path = prefix + quote(rest, safe=_PATH_SAFE)
         return f"{path}.{suffix}" if suffix else path
 
 

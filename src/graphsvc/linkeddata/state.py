@@ -26,8 +26,11 @@ def linked_state(service: GraphService) -> LinkedState:
     """The state kept with ``service`` (a reload brings a new service, and so new state)."""
     state = service.extensions.get("linkeddata")
     if not isinstance(state, LinkedState):
-        # Vocabulary prefixes only: a data IRI as id:state/x would need escaping in TriG.
-        dumps = DumpWriter(service.store, [g.name for g in service.graphs], dict(PREFIXES))
+        # Vocabulary prefixes only: a data IRI as id:state/x would need escaping in TriG. The
+        # dumps are the release as its sources give it: the entailed graph is recomputed by
+        # whoever loads them.
+        names = [g.name for g in service.asserted_graphs]
+        dumps = DumpWriter(service.store, names, dict(PREFIXES))
         state = LinkedState(DatasetInfo(service), dumps)
         service.extensions["linkeddata"] = state
         service.on_stop.append(dumps.stop)

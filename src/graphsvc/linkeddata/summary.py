@@ -19,6 +19,7 @@ import pyoxigraph as ox
 
 from graphsvc.linkeddata.describe import construct, labels_query
 from graphsvc.linkeddata.iris import GS_CLAIM, ONTOLOGY_IRI, RDF_TYPE
+from graphsvc.linkeddata.jsonld import build_context
 from graphsvc.namespaces import GS, GSH, PREFIXES
 from graphsvc.service import GraphService
 
@@ -34,6 +35,21 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Count:
     iri: str
+    count: int
+
+
+# The data sets other data sets link to, by the IRI space of their resources (VoID linksets).
+LINK_TARGETS = {
+    "Wikidata": "http://www.wikidata.org/entity/",
+    "GeoNames": "https://sws.geonames.org/",
+}
+
+
+@dataclass
+class Linkset:
+    target: str
+    """The name of the target in ``LINK_TARGETS``."""
+    predicate: str
     count: int
 
 
@@ -56,6 +72,10 @@ class DatasetSummary:
     description: str | None = None
     license: str | None = None
     vocabularies: list[str] = field(default_factory=list)
+    entailed_triples: int = 0
+    """Triples of the entailed graph, not counted in ``triples`` (see entailment.py)."""
+    linksets: list[Linkset] = field(default_factory=list)
+    """Links to the data sets in ``LINK_TARGETS``, by target and link predicate."""
 
 
 def namespace_of(iri: str) -> str:
@@ -98,6 +118,10 @@ async def summarise(service: GraphService) -> DatasetSummary:
         "GROUP BY ?p ORDER BY DESC(?n) ?p",
         "claimants": f"SELECT ?a (COUNT(DISTINCT ?c) AS ?n) WHERE {{ ?c a <{GS_CLAIM}> ; "
         f"<{GS}claimant> ?a FILTER(isIRI(?a)) }} GROUP BY ?a ORDER BY DESC(?n) ?a",
+        "linksets": "SELECT ?space ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o "
+        f"VALUES ?space {{ {' '.join(json.dumps(s) for s in LINK_TARGETS.values())} }} "
+        "FILTER(isIRI(?o) && STRSTARTS(STR(?o), ?space)) } GROUP BY ?space ?p "
+        "ORDER BY ?space ?p",
         "about": "SELECT ?d ?title ?description ?license WHERE { "
         f"{{ ?d a <{VOID}Dataset> }} UNION {{ ?d a <{DCAT}Dataset> }} UNION "
         f"{{ BIND(<{ONTOLOGY_IRI}> AS ?d) ?d a <{OWL}Ontology> }} "
@@ -115,12 +139,13 @@ async def summarise(service: GraphService) -> DatasetSummary:
         return [Count(r[var], _int(r, "n")) for r in found[key]]
 
     classes, properties = listed("classes", "c"), listed("properties", "p")
+    target_by_space = {space: name for name, space in LINK_TARGETS.items()}
     claimants = listed("claimants", "a")
     query = labels_query(c.iri for c in [*classes, *properties, *claimants])
     labels = await construct(service, query) if query else []
     return DatasetSummary(
-        triples=service.triple_count,
-        named_graphs=sum(1 for g in service.graphs if g.name is not None),
+        triples=sum(g.triples for g in service.asserted_graphs),
+        named_graphs=sum(1 for g in service.asserted_graphs if g.name is not None),
         distinct_subjects=_int(found["distinct"][0], "s_"),
         distinct_objects=_int(found["distinct"][0], "o_"),
         entities=_int(found["entities"][0], "n"),
@@ -134,6 +159,10 @@ async def summarise(service: GraphService) -> DatasetSummary:
         description=dataset.get("description"),
         license=licence,
         vocabularies=sorted({namespace_of(c.iri) for c in [*classes, *properties]}),
+        entailed_triples=entailed.triples if (entailed := service.entailed_graph) else 0,
+        linksets=[
+            Linkset(target_by_space[r["space"]], r["p"], _int(r, "n")) for r in found["linksets"]
+        ],
     )
 
 
@@ -208,6 +237,13 @@ class DatasetInfo:
         return await self._once(
             "ontology", lambda: vocabulary_triples(self.service, GS, ontology_root_query())
         )
+
+    async def jsonld_context(self) -> dict[str, Any]:
+        """The JSON-LD context of this version's ontology (see jsonld.py)."""
+        return await self._once("jsonld-context", self._build_context)
+
+    async def _build_context(self) -> dict[str, Any]:
+        return build_context(await self.ontology())
 
     async def shapes(self) -> list[ox.Triple]:
         return await self._once(

@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from graphsvc.entailment import ENTAILED_DESCRIPTION, entailed_graph_iri
 from graphsvc.linkeddata.iris import RDF_TYPE, SHAPES_IRI
-from graphsvc.linkeddata.summary import DatasetSummary
+from graphsvc.linkeddata.summary import LINK_TARGETS, DatasetSummary
 from graphsvc.namespaces import GS, PREFIXES
 from graphsvc.store import GraphInfo
 
@@ -23,6 +24,10 @@ XSD = PREFIXES["xsd"]
 FOAF = "http://xmlns.com/foaf/0.1/"
 DUMP_NAMES = ["graphsvc.nq", "graphsvc.nq.gz", "graphsvc.trig", "graphsvc.trig.gz"]
 VOID_PREFIXES = {"void": VOID, "dcterms": DCTERMS, "xsd": XSD, "foaf": FOAF, "gs": GS}
+
+
+def _local_name(iri: str) -> str:
+    return iri[max(iri.rfind("#"), iri.rfind("/")) + 1 :] or "link"
 
 
 def _int(value: int) -> ox.Literal:
@@ -64,7 +69,9 @@ def void_triples(
         add(dataset, VOID + "vocabulary", ox.NamedNode(vocabulary))
     if has_shapes:
         add(dataset, DCTERMS + "conformsTo", ox.NamedNode(SHAPES_IRI))
-    add(dataset, VOID + "triples", _int(summary.triples))
+    # What a query of the default graph sees, as the partitions below count it: the entailed
+    # graph included (it is also a subset of its own, described as entailed).
+    add(dataset, VOID + "triples", _int(summary.triples + summary.entailed_triples))
     add(dataset, VOID + "entities", _int(summary.entities))
     add(dataset, VOID + "distinctSubjects", _int(summary.distinct_subjects))
     add(dataset, VOID + "distinctObjects", _int(summary.distinct_objects))
@@ -83,6 +90,21 @@ def void_triples(
     example = next((c.iri for c in summary.claimants if c.iri.startswith(base_iri + "id/")), None)
     if example:
         add(dataset, VOID + "exampleResource", ox.NamedNode(example))
+    for linkset in summary.linksets:
+        # One linkset per target and link predicate: VoID's void:linkPredicate is single-valued.
+        node = ox.NamedNode(
+            f"{site}/.well-known/void#links-{linkset.target}-{_local_name(linkset.predicate)}"
+        )
+        target = ox.NamedNode(f"{site}/.well-known/void#{linkset.target}")
+        add(dataset, VOID + "subset", node)
+        add(node, RDF_TYPE, ox.NamedNode(VOID + "Linkset"))
+        add(node, VOID + "subjectsTarget", dataset)
+        add(node, VOID + "objectsTarget", target)
+        add(node, VOID + "linkPredicate", ox.NamedNode(linkset.predicate))
+        add(node, VOID + "triples", _int(linkset.count))
+        add(target, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
+        add(target, DCTERMS + "title", ox.Literal(linkset.target))
+        add(target, VOID + "uriSpace", ox.Literal(LINK_TARGETS[linkset.target]))
     for graph in graphs:
         if graph.name is None:
             continue
@@ -90,4 +112,6 @@ def void_triples(
         add(dataset, VOID + "subset", subset)
         add(subset, RDF_TYPE, ox.NamedNode(VOID + "Dataset"))
         add(subset, VOID + "triples", _int(graph.triples))
+        if graph.name == entailed_graph_iri(base_iri):
+            add(subset, DCTERMS + "description", ox.Literal(ENTAILED_DESCRIPTION, language="en"))
     return triples

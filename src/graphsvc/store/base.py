@@ -94,10 +94,6 @@ class Store(Protocol):
         """The default graph and every named graph, with their triple counts."""
         ...
 
-    def quads(self) -> Iterator[ox.Quad]:
-        """Every quad, for dumps."""
-        ...
-
     def __len__(self) -> int: ...
 
     def prepare_for_worker(self) -> Store:

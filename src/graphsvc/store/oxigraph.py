@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -105,9 +104,6 @@ class OxigraphStore:
         return [GraphInfo(None, counts.get(None, 0))] + [
             GraphInfo(name, counts[name]) for name in sorted(n for n in counts if n is not None)
         ]
-
-    def quads(self) -> Iterator[ox.Quad]:
-        return iter(self._store)
 
     def __len__(self) -> int:
         return len(self._store)

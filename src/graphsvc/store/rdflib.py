@@ -6,7 +6,6 @@ second opinion in the differential tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -143,17 +142,6 @@ class RdflibStore:
             and isinstance(g.identifier, URIRef)
         )
         return [GraphInfo(None, default)] + [GraphInfo(name, n) for name, n in named]
-
-    def quads(self) -> Iterator[ox.Quad]:
-        default_id = self._dataset.default_graph.identifier
-        for s, p, o, g in self._dataset.quads((None, None, None, None)):
-            graph_name: ox.NamedNode | ox.BlankNode | ox.DefaultGraph
-            graph_id = g.identifier if isinstance(g, Graph) else g
-            if graph_id is None or graph_id == default_id:
-                graph_name = ox.DefaultGraph()
-            else:
-                graph_name = from_rdflib(graph_id)  # type: ignore[assignment]
-            yield ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), graph_name)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return sum(1 for _ in self._dataset.quads((None, None, None, None)))

@@ -1,4 +1,4 @@
-"""Validation reports in five formats: text, json, turtle, junit, github.
+"""Validation reports in six formats: text, json, turtle, junit, github, sarif.
 
 * ``text``: grouped by file, one finding per line as ``file:line:col``; colour only when asked
   (the CLI asks when its output is a terminal and ``NO_COLOR`` is not set).
@@ -10,6 +10,7 @@
   run, an ``error`` for a syntax error), a passing case for a file without findings.
 * ``github``: workflow commands (``::error file=...,line=...::message``) that GitHub Actions shows
   on the pull request's diff, then a summary line.
+* ``sarif``: SARIF 2.1.0 for code scanning (``graphsvc.validation.sarif``).
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SH
 
 from graphsvc.validation.findings import Finding, Severity, n3
+from graphsvc.validation.sarif import render_sarif
 from graphsvc.validation.shacl import path_text
 from graphsvc.validation.validator import ValidationReport
 
 GSV = Namespace("https://w3id.org/graphsvc/validation#")
 JSON_SCHEMA_VERSION = 1
-FORMATS = ("text", "json", "turtle", "junit", "github")
+FORMATS = ("text", "json", "turtle", "junit", "github", "sarif")
 _SH_SEVERITY = {
     Severity.INFO: SH.Info,
     Severity.WARNING: SH.Warning,
@@ -280,6 +282,7 @@ RENDERERS: dict[str, Callable[[ValidationReport], str]] = {
     "turtle": render_turtle,
     "junit": render_junit,
     "github": render_github,
+    "sarif": render_sarif,
 }
 
 

@@ -22,7 +22,16 @@ from graphsvc.service import GraphService
 from graphsvc.web import errors, reload
 from graphsvc.web.middleware import fastpath
 from graphsvc.web.middleware.conditional import ConditionalGetMiddleware
-from graphsvc.web.routes import dataset, editor, meta, queries, resources, site, sparql
+from graphsvc.web.routes import (
+    dataset,
+    dereference,
+    editor,
+    meta,
+    queries,
+    resources,
+    site,
+    sparql,
+)
 from graphsvc.web.routes import validate as validate_route
 
 log = logging.getLogger(__name__)
@@ -101,4 +110,6 @@ def create_app(
     app.include_router(validate_route.router)
     queries.register_operations(app, service)
     app.include_router(queries.router)
+    # Last, always: any path no route above claims is taken for an IRI under the base.
+    app.include_router(dereference.router)
     return app

@@ -1,7 +1,7 @@
 """Queries to the remote store sent from the server's event loop.
 
 A query to a remote store only waits: for the store, then for its answer. Sent by a query thread
-(``remote_http``), each one costs a hand-off to the thread and back, and a thread that waits
+(``http``), each one costs a hand-off to the thread and back, and a thread that waits
 cannot be stopped: a query past its time limit used to leave its server process to be replaced.
 Sent from the event loop, a request costs no hand-off (measured against Virtuoso: about 0.15 ms
 added to a query, against 0.4 ms through a thread), and a query past its limit is stopped by
@@ -9,10 +9,10 @@ closing its connection, which is also how the store learns that nobody wants the
 then stops the query).
 
 Answers are parsed by httptools (llhttp, in C: uvicorn's own parser, already installed with
-graphsvc). What this adds: connections kept alive per host and checked before reuse, a broken
-kept-alive connection retried once for a query, a time limit on each wait for the store,
-basic or digest authentication sharing ``remote_http``'s challenge logic, and back-pressure
-(reading pauses while a large answer waits for its reader).
+graphsvc). What this adds: connections kept alive per host and checked before reuse, a time
+limit on each wait for the store, and back-pressure (reading pauses while a large answer waits
+for its reader). When to send a request again, what to authenticate with and which error to
+raise is ``policy``'s, shared with the blocking client (``http``).
 
 A client belongs to one event loop; ``RemoteStore`` makes one per loop.
 """
@@ -31,7 +31,9 @@ from typing import cast
 import httptools
 
 from graphsvc.errors import RemoteStoreError
-from graphsvc.store.remote.http import Credentials, Key, destination, quick_ack, unreachable
+from graphsvc.store.remote.auth import Credentials
+from graphsvc.store.remote.policy import ERROR_BYTES, USER_AGENT, Exchange, Key, destination
+from graphsvc.store.remote.sockets import quick_ack
 
 HIGH_WATER = 1 << 20
 """Bytes of an answer buffered before reading pauses until its reader catches up."""
@@ -39,6 +41,7 @@ WAKE_BYTES = 1 << 16
 """A reader waiting for the body is woken when this much has arrived, or at its end."""
 KEPT_PER_HOST = 4
 NO_BODY_STATUSES = frozenset({204, 304})
+_AGENT = f"User-Agent: {USER_AGENT}"
 
 
 class _Connection(asyncio.Protocol):
@@ -90,7 +93,7 @@ class _Connection(asyncio.Protocol):
             self.abort()
             return
         if not self.complete:
-            quick_ack(self._sock)  # more to come: acknowledge it at once (remote_http.quick_ack)
+            quick_ack(self._sock)  # more to come: acknowledge it at once (sockets.quick_ack)
 
     def eof_received(self) -> bool:
         return False  # close the transport: connection_lost follows
@@ -212,7 +215,7 @@ def _expire(waiter: asyncio.Future[None]) -> None:
 
 
 class AsyncAnswer:
-    """A response from the store, its body read as it arrives (see ``remote_http.Answer``)."""
+    """A response from the store, its body read as it arrives (see ``http.Answer``)."""
 
     def __init__(self, client: AsyncClient, conn: _Connection, url: str) -> None:
         self._client, self._conn, self.url = client, conn, url
@@ -254,6 +257,14 @@ class AsyncAnswer:
                 parts.append(extra)
                 return b"".join(parts), not extra
         return b"".join(parts), True
+
+    async def error_body(self) -> bytes:
+        """The start of an error answer, for its message (b"" if it broke off)."""
+        try:
+            body, _ = await self.read(ERROR_BYTES)
+        except RemoteStoreError:
+            body = b""
+        return body
 
     def close(self) -> None:
         """Done with the answer; one not read to its end takes its connection with it."""
@@ -321,17 +332,18 @@ class AsyncClient:
         requests safe to send twice: one is retried once on a kept-alive connection found
         broken."""
         to = destination(url)
-        key, target, where = to.key, to.target, to.where
-        for attempt in range(3):
+        key, target = to.key, to.target
+        exchange = Exchange(self.credentials, method, to, True)
+        while True:
             conn = self._take_idle(key)
             reused = conn is not None
             if conn is None:
                 try:
                     conn = await self._connect(key)
                 except OSError as exc:
-                    raise unreachable(where, exc) from None
-            authorization = self.credentials.authorization(method, target)
-            lines = [f"{method} {target} HTTP/1.1", f"Host: {to.netloc}", "User-Agent: graphsvc"]
+                    raise exchange.unreachable(exc) from None
+            authorization = exchange.authorization()
+            lines = [f"{method} {target} HTTP/1.1", f"Host: {to.netloc}", _AGENT]
             lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
             if authorization:
                 lines.append(f"Authorization: {authorization}")
@@ -341,30 +353,20 @@ class AsyncClient:
             try:
                 conn.send(request)
                 await conn.head(self.timeout)
-            except TimeoutError:
+            except (TimeoutError, RemoteStoreError) as exc:
                 conn.abort()
-                raise RemoteStoreError(
-                    f"the remote SPARQL store at {where} did not answer in time"
-                ) from None
-            except RemoteStoreError as exc:
-                conn.abort()
-                if reused and attempt == 0:
-                    continue  # a kept-alive connection the store dropped just now
-                raise RemoteStoreError(
-                    f"the remote SPARQL store at {where} cannot be reached: {exc}"
-                ) from None
+                if exchange.resend(exc, reused):
+                    continue
+                raise exchange.error(exc) from None
             except BaseException:
                 conn.abort()  # cancelled (the query's time limit): the store stops
                 raise
-            answer = AsyncAnswer(self, conn, where)
-            if answer.status == 401 and self.credentials.retry_for(
-                answer.header("www-authenticate"), authorization, attempt
-            ):
+            answer = AsyncAnswer(self, conn, to.where)
+            if exchange.challenged(answer):
                 await answer.read()
                 answer.close()
                 continue
             return answer
-        raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
 __all__ = ["AsyncAnswer", "AsyncClient"]

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from graphsvc.errors import GraphsvcError, QuerySyntaxError, RemoteStoreError, Unavailable
 from graphsvc.store.base import Term
 from graphsvc.store.remote.http import Answer
+from graphsvc.store.remote.policy import Head
 
 VERBATIM_BYTES = 16 << 20
 """An answer up to this size is read whole, and may be handed back as it is; a longer one is
@@ -32,17 +33,6 @@ _TYPED_LITERAL = re.compile(rb'("type"\s*:\s*)"typed-literal"')
 _HOLD = 64
 _REMOTE_LINE = re.compile(r"\bline (\d+)")
 _TAGS = re.compile(r"<[^>]+>")
-
-
-
-def describe_error(answer: Answer) -> str:
-    """The first useful line of a store's error body, without markup, for our own message."""
-    try:
-        body, _ = answer.read(1 << 16)
-    except RemoteStoreError:
-        body = b""
-    answer.close()
-    return describe_body(answer.status, body)
 
 
 def describe_body(status: int, body: bytes) -> str:
@@ -60,8 +50,30 @@ def checked(answer: Answer) -> Answer:
     """The answer if it succeeded; otherwise our error for what went wrong over there."""
     if answer.status < 300:
         return answer
-    detail = describe_error(answer)
-    raise error_for(answer.status, answer.url, detail, answer.header("retry-after"))
+    body = answer.error_body()
+    answer.close()
+    raise failure(answer, body)
+
+
+def failure(answer: Head, body: bytes) -> GraphsvcError:
+    """Our error for a failed answer whose body (or its start) is ``body``."""
+    detail = describe_body(answer.status, body)
+    return error_for(answer.status, answer.url, detail, answer.header("retry-after"))
+
+
+STOPPED_AT_LIMIT = "S1TAT"
+"""Virtuoso's SQL state for a query it stopped at its own time limit: it answers 200 with
+partial results, which must not pass for the answer."""
+
+
+def refuse_partial(answer: Head) -> None:
+    """Close and refuse a successful answer that holds only part of a query's results."""
+    if answer.header("x-sql-state") == STOPPED_AT_LIMIT:
+        answer.close()
+        raise Unavailable(
+            "the remote store stopped the query at its own time limit; "
+            "its partial answer is not returned"
+        )
 
 
 def error_for(status: int, url: str, detail: str, retry_after: str) -> GraphsvcError:
@@ -170,12 +182,14 @@ def read_body(answer: Answer) -> tuple[bytes | io.BufferedReader, bool]:
 
 
 __all__ = [
+    "STOPPED_AT_LIMIT",
     "VERBATIM_BYTES",
     "checked",
     "describe_body",
-    "describe_error",
     "error_for",
+    "failure",
     "read_body",
+    "refuse_partial",
     "rows_of",
     "standard_results",
     "stream_of",

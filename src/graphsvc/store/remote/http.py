@@ -1,13 +1,14 @@
-"""HTTP for the remote engine: kept-alive connections, basic or digest authentication.
+"""The blocking transport to the remote store: ``http.client``, kept-alive connections.
 
-Built on the standard library's ``http.client`` rather than httpx: against a store on the same
-network, a point lookup takes the store about a millisecond, and httpx's own work per request
-measured about as much again (bench/RESULTS-remote.md); ``http.client`` spends a tenth of that.
-What this module adds is what a long-running client needs: connections kept alive and reused
-(one idle connection per host, more only while an answer is still being read), a connection the
-store closed while idle detected before it is reused, time limits, digest authentication with
-the store's challenge reused (so a request costs one round trip, not two), and failures turned
-into ``RemoteStoreError`` (502), never an exception a client would see as a 500.
+Used by graphsvc's own reads (the counts at start-up, the dumps), by publishing and by forked
+query workers; clients' queries go from the event loop (``aio``). Built on the standard
+library's ``http.client`` rather than httpx: against a store on the same network, a point lookup
+takes the store about a millisecond, and httpx's own work per request measured about as much
+again (bench/RESULTS-remote.md); ``http.client`` spends a tenth of that. What this module adds
+is what a long-running client needs: connections kept alive and reused (one idle connection per
+host, more only while an answer is still being read), a connection the store closed while idle
+detected before it is reused, and time limits. When to send again, what to authenticate with
+and which error to raise is ``policy``'s, shared with the event loop's client.
 
 Nothing here may be shared across a fork: a ``Client`` belongs to the process that made it.
 Within that process it may be shared by threads (query threads, see
@@ -17,91 +18,20 @@ under a lock, and gives it back when its answer has been read.
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import functools
-import hashlib
 import http.client
 import os
-import re
-import secrets
 import select
 import socket
 import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from graphsvc.errors import RemoteStoreError
+from graphsvc.store.remote.auth import Credentials
+from graphsvc.store.remote.policy import ERROR_BYTES, USER_AGENT, Exchange, Key, destination
+from graphsvc.store.remote.sockets import quick_ack
 
 READ_SIZE = 1 << 16
-_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
-
-
-def quick_ack(sock: socket.socket | None) -> None:
-    """Acknowledge what arrives at once (Linux), for the next read.
-
-    A store that writes its answer in several pieces without TCP_NODELAY (Virtuoso does) holds
-    the last piece until the previous ones are acknowledged, and a receiver delays its
-    acknowledgements by up to 40 ms: measured, a 30-100 KB answer took 60 ms instead of 15.
-    The kernel leaves quick-ack mode by itself, so this is set again before each read.
-    """
-    if _QUICKACK is not None and sock is not None:
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, _QUICKACK, 1)
-_PARAM = re.compile(r'(\w+)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]+)')
-_HASHES = {"MD5": hashlib.md5, "SHA-256": hashlib.sha256}
-Key = tuple[str, str, int]
-
-
-@dataclass
-class _Challenge:
-    """A digest challenge, answered again with a new count until the store sends a new one."""
-
-    params: dict[str, str]
-    count: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def answer(self, user: str, password: str, method: str, target: str) -> str:
-        algorithm = self.params.get("algorithm", "MD5").upper()
-        digest = _HASHES[algorithm.removesuffix("-SESS")]
-
-        def h(text: str) -> str:
-            return digest(text.encode()).hexdigest()
-
-        realm, nonce = self.params.get("realm", ""), self.params.get("nonce", "")
-        with self._lock:  # each request its own nonce count, whichever thread sends it
-            self.count += 1
-            nc = f"{self.count:08x}"
-        cnonce = secrets.token_hex(8)
-        secret = h(f"{user}:{realm}:{password}")
-        if algorithm.endswith("-SESS"):
-            secret = h(f"{secret}:{nonce}:{cnonce}")
-        qops = [q.strip() for q in self.params.get("qop", "").split(",") if q.strip()]
-        fields = {
-            "username": f'"{user}"', "realm": f'"{realm}"', "nonce": f'"{nonce}"',
-            "uri": f'"{target}"', "algorithm": algorithm,
-        }  # fmt: skip
-        if "auth" in qops:
-            answer = h(f"{secret}:{nonce}:{nc}:{cnonce}:auth:{h(f'{method}:{target}')}")
-            fields.update(qop="auth", nc=nc, cnonce=f'"{cnonce}"')
-        else:
-            answer = h(f"{secret}:{nonce}:{h(f'{method}:{target}')}")
-        fields["response"] = f'"{answer}"'
-        if "opaque" in self.params:
-            fields["opaque"] = f'"{self.params["opaque"]}"'
-        return "Digest " + ", ".join(f"{k}={v}" for k, v in fields.items())
-
-
-def parse_challenge(header: str) -> _Challenge | None:
-    """The digest challenge in a WWW-Authenticate header (None: the store asks for another)."""
-    scheme, _, rest = header.strip().partition(" ")
-    if scheme.lower() != "digest":
-        return None
-    params = {k.lower(): v[1:-1] if v.startswith('"') else v for k, v in _PARAM.findall(rest)}
-    if params.get("algorithm", "MD5").upper().removesuffix("-SESS") not in _HASHES:
-        return None
-    return _Challenge(params)
 
 
 class Answer:
@@ -153,6 +83,14 @@ class Answer:
         """What ``read(limit)`` left unread."""
         return self.chunks()
 
+    def error_body(self) -> bytes:
+        """The start of an error answer, for its message (b"" if it broke off)."""
+        try:
+            body, _ = self.read(ERROR_BYTES)
+        except RemoteStoreError:
+            body = b""
+        return body
+
     def close(self) -> None:
         """Done with the answer. One not read to its end takes its connection with it, which is
         how a store learns that nobody wants the rest (Virtuoso then stops the query)."""
@@ -167,85 +105,6 @@ class Answer:
             self._client.release(self._key, self._conn)
         else:
             self._conn.close()
-
-
-@dataclass(frozen=True)
-class Destination:
-    """Where a URL's request goes."""
-
-    key: Key
-    """Scheme, host and port: what a kept-alive connection is for."""
-    target: str
-    """The path and query, as sent in the request line."""
-    where: str
-    """The URL without its query, for messages."""
-    netloc: str
-
-
-@functools.lru_cache(maxsize=512)
-def destination(url: str) -> Destination:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    key = (scheme, parts.hostname or "", parts.port or (443 if scheme == "https" else 80))
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(key, target, f"{scheme}://{parts.netloc}{parts.path}", parts.netloc)
-
-
-def unreachable(where: str, exc: OSError) -> RemoteStoreError:
-    """Our error for a connection to the store that could not be made."""
-    if isinstance(exc, TimeoutError):
-        return RemoteStoreError(
-            f"the remote SPARQL store at {where} did not accept a connection in time"
-        )
-    return RemoteStoreError(f"the remote SPARQL store at {where} cannot be reached: {exc}")
-
-
-@dataclass
-class Credentials:
-    """The store's user and password, and the digest challenge being answered: shared by the
-    threads' client and the event loop's (``remote_aio``)."""
-
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    auth: str = "basic"
-    _challenge: _Challenge | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def authorization(self, method: str, target: str) -> str | None:
-        if self.user is None:
-            return None
-        if self.auth == "digest":
-            challenge = self._challenge
-            if challenge is None:
-                return None
-            return challenge.answer(self.user, self.password or "", method, target)
-        token = base64.b64encode(f"{self.user}:{self.password or ''}".encode()).decode()
-        return f"Basic {token}"
-
-    def retry_for(self, header: str, authorization: str | None, attempt: int) -> bool:
-        """Whether a 401 with this WWW-Authenticate header is worth answering (and if so, answer
-        its challenge from now on). A first challenge, or a new nonce for an old one, is; the
-        same nonce again means the credentials are wrong, and the store's 401 says so."""
-        if self.user is None or self.auth != "digest" or attempt >= 2:
-            return False
-        challenge = parse_challenge(header)
-        if challenge is None:
-            return False
-        with self._lock:
-            current = self._challenge
-            fresh = (
-                authorization is None
-                or challenge.params.get("stale", "").lower() == "true"
-                or current is None
-                or challenge.params.get("nonce") != current.params.get("nonce")
-            )
-            # Threads challenged at the same time with the same nonce keep one count (a nonce
-            # count used twice may be taken for a replay).
-            if fresh and (
-                current is None or current.params.get("nonce") != challenge.params.get("nonce")
-            ):
-                self._challenge = challenge
-        return fresh
 
 
 @dataclass
@@ -329,14 +188,15 @@ class Client:
         connection turns out to be broken; an update is never sent twice.
         """
         to = destination(url)
-        key, target, where = to.key, to.target, to.where
-        for attempt in range(3):
+        key, target = to.key, to.target
+        exchange = Exchange(self.credentials, method, to, retry)
+        while True:
             try:
                 conn, reused = self._take(key)
             except OSError as exc:
-                raise unreachable(where, exc) from None
-            sent = {"User-Agent": "graphsvc", **(headers or {})}
-            authorization = self.credentials.authorization(method, target)
+                raise exchange.unreachable(exc) from None
+            sent = {"User-Agent": USER_AGENT, **(headers or {})}
+            authorization = exchange.authorization()
             if authorization:
                 sent["Authorization"] = authorization
             sock = conn.sock
@@ -344,38 +204,17 @@ class Client:
                 conn.request(method, target, body=body, headers=sent)
                 quick_ack(sock)
                 response = conn.getresponse()
-            except TimeoutError:
-                conn.close()
-                raise RemoteStoreError(
-                    f"the remote SPARQL store at {where} did not answer in time"
-                ) from None
             except (OSError, http.client.HTTPException) as exc:
                 conn.close()
-                # A kept-alive connection the store dropped just now: once more on a new one.
-                if reused and retry and attempt == 0:
+                if exchange.resend(exc, reused):
                     continue
-                raise RemoteStoreError(
-                    f"the remote SPARQL store at {where} cannot be reached: {exc}"
-                ) from None
-            answer = Answer(self, key, conn, sock, response, where)
-            if answer.status == 401 and self.credentials.retry_for(
-                answer.header("www-authenticate"), authorization, attempt
-            ):
+                raise exchange.error(exc) from None
+            answer = Answer(self, key, conn, sock, response, to.where)
+            if exchange.challenged(answer):
                 answer.read()
                 answer.close()
                 continue
             return answer
-        raise AssertionError("unreachable")  # the last attempt returns or raises
 
 
-__all__ = [
-    "Answer",
-    "Client",
-    "Credentials",
-    "Destination",
-    "Key",
-    "destination",
-    "parse_challenge",
-    "quick_ack",
-    "unreachable",
-]
+__all__ = ["Answer", "Client"]

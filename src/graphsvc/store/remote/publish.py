@@ -43,25 +43,32 @@ import contextlib
 import functools
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from graphsvc.errors import GraphsvcError, RemoteStoreError
 from graphsvc.load import SourceFile
 from graphsvc.store.oxigraph import OxigraphStore
+from graphsvc.store.remote.answers import checked
+from graphsvc.store.remote.config import RemoteConfig
 from graphsvc.store.remote.http import Client
-from graphsvc.store.remote.store import (
-    REL,
-    Progress,
-    RemoteConfig,
-    RemoteStore,
-    default_graph_iri,
-    remote_update,
-)
+from graphsvc.store.remote.plan import FORM
+from graphsvc.store.remote.release import REL, default_graph_iri
+from graphsvc.store.remote.store import RemoteStore
 from graphsvc.store.remote.uploads import CHUNK, upload_graph
 
 TRIPLE = "?s ?p ?o"
 DONE = {"INSERT": "inserted", "DELETE": "deleted"}
+Progress = Callable[[str], None]
+
+
+def remote_update(config: RemoteConfig, client: Client, update: str) -> None:
+    """Run one SPARQL Update request on the store (never sent twice: see ``Client.request``)."""
+    body = urlencode({"update": update}).encode()
+    answer = client.request("POST", config.updates, body, {"Content-Type": FORM}, retry=False)
+    checked(answer).read()
+    answer.close()
 
 
 @dataclass
@@ -318,4 +325,12 @@ def publish(
     return PublishReport(release, version, len(named), total, removed, added, deleted)
 
 
-__all__ = ["Change", "PublishReport", "publish", "read_dataset", "switch_operation"]
+__all__ = [
+    "Change",
+    "Progress",
+    "PublishReport",
+    "publish",
+    "read_dataset",
+    "remote_update",
+    "switch_operation",
+]

@@ -23,8 +23,8 @@ import pyoxigraph as ox
 from graphsvc.store.base import GraphResult, QueryRequest
 from graphsvc.store.oxigraph import OxigraphStore
 from graphsvc.store.remote.answers import checked
+from graphsvc.store.remote.config import RemoteConfig
 from graphsvc.store.remote.http import Client
-from graphsvc.store.remote.store import RemoteConfig
 
 CHUNK = 50_000
 """Triples per request: ~7 MB of N-Triples; measured fastest into Virtuoso (docs/remote.md)."""

@@ -4,6 +4,7 @@ at its namespace IRI (``/ontology``) and the SHACL shapes (``/shapes``)."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Awaitable, Callable
 
 import pyoxigraph as ox
@@ -20,11 +21,14 @@ from graphsvc.linkeddata.iris import (
     SHAPES_IRI,
     choose_document_type,
 )
+from graphsvc.linkeddata.jsonld import CONTEXT_MEDIA_TYPE, CONTEXT_PATH
 from graphsvc.linkeddata.views import Labeller
 from graphsvc.linkeddata.vocabulary import vocabulary_view
 from graphsvc.linkeddata.void import VOID_PREFIXES, void_triples
 from graphsvc.namespaces import GS, GSH
 from graphsvc.web.deps import DatasetDep, DumpsDep, IriMapDep, ServiceDep, TemplatesDep, site_url
+
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 
 router = APIRouter(tags=["dataset"])
 
@@ -224,3 +228,39 @@ async def shapes(
         counts={},
         what="set of SHACL shapes",
     )
+
+
+@router.get(
+    CONTEXT_PATH,
+    summary="The JSON-LD context the Linked Data documents name: short keys for the ontology",
+    response_class=Response,
+)
+async def jsonld_context(dataset: DatasetDep) -> Response:
+    body = json.dumps({"@context": await dataset.jsonld_context()}, indent=2)
+    return Response(body, media_type=CONTEXT_MEDIA_TYPE)
+
+
+@router.get(
+    "/ontology/{version}",
+    summary="The ontology at its version IRI (owl:versionIRI), as at its namespace IRI",
+    response_class=Response,
+)
+async def ontology_version(
+    request: Request,
+    service: ServiceDep,
+    templates: TemplatesDep,
+    iri_map: IriMapDep,
+    dataset: DatasetDep,
+    version: str,
+) -> Response:
+    iri = f"{ONTOLOGY_IRI}/{version}"
+    versions = {
+        str(t.object.value)
+        for t in await dataset.ontology()
+        if t.predicate.value == OWL_VERSION_IRI
+        and t.subject == ox.NamedNode(ONTOLOGY_IRI)
+        and isinstance(t.object, ox.NamedNode)
+    }
+    if iri not in versions:
+        raise NotFound(f"<{iri}> is not the version IRI of the ontology served here")
+    return await ontology(request, service, templates, iri_map, dataset)

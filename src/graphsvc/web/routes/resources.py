@@ -1,10 +1,12 @@
-"""Linked Data: ``/id/...`` names things (303 See Other), ``/doc/...`` describes them, and
-``/graph/...`` serves the named graphs. See ``graphsvc.linkeddata.describe`` for the recipe."""
+"""Linked Data: ``/id/...`` names things (303 See Other), ``/doc/...`` describes them
+(``/about/...`` describes any other IRI under the base), and ``/graph/...`` serves the named
+graphs. See ``graphsvc.linkeddata.describe`` for the recipe."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
+from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from graphsvc.errors import NotAcceptable, NotFound
@@ -13,15 +15,17 @@ from graphsvc.linkeddata.iris import (
     DOCUMENT_TYPES,
     FORMAT_NAMES,
     SUFFIX_FOR,
+    IriMap,
     alternates,
     choose_document_type,
     link_header,
     split_suffix,
 )
-from graphsvc.linkeddata.summary import select
+from graphsvc.linkeddata.jsonld import CONTEXT_MEDIA_TYPE, CONTEXT_PATH, compact, script_safe
+from graphsvc.linkeddata.summary import DatasetInfo, select
 from graphsvc.linkeddata.views import Labeller, resource_view
 from graphsvc.service import GraphService
-from graphsvc.web.deps import IriMapDep, ServiceDep, TemplatesDep
+from graphsvc.web.deps import DatasetDep, IriMapDep, ServiceDep, TemplatesDep, site_url
 
 router = APIRouter(tags=["Linked Data"])
 GRAPH_SUBJECTS_SHOWN = 500
@@ -40,7 +44,13 @@ def rdf_response(body: bytes, media_type: str, headers: dict[str, str]) -> Respo
 async def identify(
     request: Request, service: ServiceDep, iri_map: IriMapDep, path: str
 ) -> Response:
-    iri = iri_map.iri_for("id/" + path)
+    return await see_other(request, service, iri_map, iri_map.iri_for("id/" + path))
+
+
+async def see_other(
+    request: Request, service: GraphService, iri_map: IriMap, iri: str
+) -> Response:
+    """303 See Other from a thing's IRI to the document about it, by content negotiation."""
     media_type = choose_document_type(request.headers.get("accept"))
     if not await exists(service, iri):
         raise NotFound(f"nothing in this dataset is described by <{iri}>")
@@ -63,11 +73,42 @@ async def document(
     service: ServiceDep,
     templates: TemplatesDep,
     iri_map: IriMapDep,
+    dataset: DatasetDep,
     path: str,
 ) -> Response:
     stem, media_type = split_suffix(path)
-    headers: dict[str, str] = {}
     iri = iri_map.iri_for("id/" + stem)
+    return await _document(request, service, templates, iri_map, dataset, iri, media_type)
+
+
+@router.get(
+    "/about/{path:path}",
+    summary="The description of any other IRI under the base (as /doc/ for <base>id/ IRIs)",
+    response_class=Response,
+)
+async def about(
+    request: Request,
+    service: ServiceDep,
+    templates: TemplatesDep,
+    iri_map: IriMapDep,
+    dataset: DatasetDep,
+    path: str,
+) -> Response:
+    stem, media_type = split_suffix(path)
+    iri = iri_map.iri_for(stem)
+    return await _document(request, service, templates, iri_map, dataset, iri, media_type)
+
+
+async def _document(
+    request: Request,
+    service: GraphService,
+    templates: Jinja2Templates,
+    iri_map: IriMap,
+    dataset: DatasetInfo,
+    iri: str,
+    media_type: str | None,
+) -> Response:
+    headers: dict[str, str] = {}
     if media_type is None:
         # The generic document negotiates, and names the exact one it sent.
         media_type = choose_document_type(request.headers.get("accept"))
@@ -75,11 +116,19 @@ async def document(
         headers["Content-Location"] = iri_map.document_path(iri, SUFFIX_FOR[media_type])
     headers["Link"] = link_header(iri_map, iri)
     description = await describe(service, iri)
+    if media_type == CONTEXT_MEDIA_TYPE:
+        body = compact(
+            description.ordered(),
+            await dataset.jsonld_context(),
+            context_url=site_url(request) + CONTEXT_PATH,
+        )
+        return rdf_response(body, media_type, headers)
     if media_type != "text/html":
         return rdf_response(
             description.serialise(media_type, service.prefixes), media_type, headers
         )
     view = resource_view(description, iri_map, service.prefixes)
+    embedded = compact(description.ordered(), await dataset.jsonld_context(), context_url=None)
     return templates.TemplateResponse(
         request,
         "resource.html",
@@ -90,6 +139,7 @@ async def document(
                 for href, media in alternates(iri_map, iri)
                 if media != "text/html"
             ],
+            "structured_data": script_safe(embedded),
         },
         headers=headers,
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from starlette.responses import Response
 
+from graphsvc.entailment import ENTAILED_DESCRIPTION, entailed_graph_iri
 from graphsvc.errors import NotAcceptable
 from graphsvc.formats import GRAPH_ALIASES, negotiate
 from graphsvc.service import GraphService
@@ -33,6 +34,9 @@ DESCRIPTION_TYPES = {
     "application/rdf+xml": "xml",
     "application/n-triples": "nt",
 }
+
+
+RDFS_ENTAILMENT = URIRef("http://www.w3.org/ns/entailment/RDFS")
 
 
 def description_graph(service: GraphService, endpoint: str) -> Graph:
@@ -78,6 +82,10 @@ def description_graph(service: GraphService, endpoint: str) -> Graph:
         graph.add((named, SD.graph, contents))
         graph.add((contents, RDF.type, SD.Graph))
         graph.add((contents, VOID.triples, Literal(info.triples, datatype=XSD.integer)))
+        if info.name == entailed_graph_iri(service.options.base_iri):
+            # Not asserted by any source: the RDFS closure of the rest (entailment.py).
+            graph.add((named, SD.entailmentRegime, RDFS_ENTAILMENT))
+            graph.add((contents, DCTERMS.description, Literal(ENTAILED_DESCRIPTION, lang="en")))
     return graph
 
 

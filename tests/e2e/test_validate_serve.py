@@ -1,0 +1,100 @@
+"""``graphsvc serve`` refusing data that fails its shapes; ``--reload`` keeping the last good
+graph. (``POST /validate`` itself is in tests/web/test_validate_http.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support import free_port, stop
+from tests.web.test_validate_http import BROKEN, GOOD, PROJECT
+
+
+def _serve(*args: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "graphsvc", "serve", *args, "--workers", "1"],
+            env={**os.environ, "GRAPHSVC_PROJECT_ROOT": str(PROJECT)},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _ready(base: str, timeout: float = 60) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            response = httpx.get(f"{base}/ready", timeout=2)
+            if response.status_code == 200:
+                body: dict[str, object] = response.json()
+                return body
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"{base} did not become ready")
+
+
+def test_serve_refuses_data_that_does_not_conform(tmp_path: Path) -> None:
+    log = tmp_path / "serve.log"
+    process = _serve(str(BROKEN / "shape-min-count.ttl"), "--port", str(free_port()), log=log)
+    try:
+        assert process.wait(timeout=60) == 1
+    finally:
+        stop(process)
+    output = log.read_text()
+    assert "shape-min-count.ttl" in output and "9:1" in output
+    assert "A claim needs a claimant" in output and "--no-validate" in output
+
+
+def test_serve_with_no_validate_serves_it_anyway(tmp_path: Path) -> None:
+    port = free_port()
+    broken = str(BROKEN / "shape-min-count.ttl")
+    process = _serve(broken, "--port", str(port), "--no-validate", log=tmp_path / "serve.log")
+    try:
+        assert _ready(f"http://127.0.0.1:{port}")["triples"] == 3
+    finally:
+        stop(process)
+
+
+def test_reload_keeps_the_last_good_graph_and_swaps_in_good_edits(tmp_path: Path) -> None:
+    data = tmp_path / "data.ttl"
+    data.write_text(GOOD)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    process = _serve(str(data), "--port", str(port), "--reload", log=log)
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def triples() -> int:
+        response = httpx.get(
+            f"{base}/sparql", params={"query": count}, headers={"Accept": "application/json"}
+        )
+        return int(json.loads(response.text)["results"]["bindings"][0]["n"]["value"])
+
+    try:
+        first = _ready(base)
+        good_count = triples()
+        # A broken edit: the claim loses its claimant. The old graph stays in service.
+        data.write_text(GOOD.replace("gs:claimant state:north-korea ;", ""))
+        deadline = time.monotonic() + 30
+        while "reload refused" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "reload refused" in log.read_text()
+        assert "A claim needs a claimant" in log.read_text()
+        assert _ready(base)["version"] == first["version"]
+        assert triples() == good_count
+        # A good edit: one more statement. It replaces the old graph.
+        data.write_text(GOOD + '\nstate:north-korea rdfs:comment "A state."@en .\n')
+        deadline = time.monotonic() + 30
+        while _ready(base)["version"] == first["version"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _ready(base)["version"] != first["version"]
+        assert triples() == good_count + 1
+    finally:
+        stop(process)
