@@ -22,7 +22,16 @@ from graphsvc.service import GraphService
 from graphsvc.web import errors, reload
 from graphsvc.web.middleware import fastpath
 from graphsvc.web.middleware.conditional import ConditionalGetMiddleware
-from graphsvc.web.routes import dataset, dereference, meta, queries, resources, site, sparql
+from graphsvc.web.routes import (
+    dataset,
+    dereference,
+    editor,
+    meta,
+    queries,
+    resources,
+    site,
+    sparql,
+)
 from graphsvc.web.routes import validate as validate_route
 
 log = logging.getLogger(__name__)
@@ -84,6 +93,7 @@ def create_app(
     service.on_start.append(linked_state(service).dumps.start)
     app.add_middleware(ConditionalGetMiddleware)
     app.include_router(site.router)
+    editor.install(app)
     app.include_router(resources.router)
     app.include_router(dataset.router)
     app.add_middleware(
