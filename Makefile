@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: serve test lint types tiers setup check-fast test-unit test-web test-project test-remote \
-	test-e2e conformance validate clean browser bench virtuoso bench-remote jsonld-js
+	test-e2e conformance validate clean browser bench virtuoso bench-remote jsonld-js \
+	vendor vendor-upgrade
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -110,6 +111,28 @@ bench-remote: $(STAMP) virtuoso
 	$(BIN)/python -m bench.remote_overhead --triples $(REMOTE_TRIPLES) --profile $(REMOTE_ARGS)
 	$(BIN)/python -m bench.remote_publish --scales 100000,$(REMOTE_TRIPLES)
 	$(BIN)/python -m bench.remote_report --triples $(REMOTE_TRIPLES)
+
+# The query page's third-party code (CodeMirror 6 and its SPARQL mode): npm installs the versions
+# pinned in frontend/package-lock.json into a temporary folder, esbuild bundles them into
+# src/graphsvc/web/static/vendor/ with their versions and licences, and the folder is removed.
+# `make vendor-upgrade` first moves the pins to the newest releases (commit frontend/ with it).
+# Neither is part of `make test`: the built files are committed, so the page works offline.
+VENDOR_OUT := $(CURDIR)/src/graphsvc/web/static/vendor
+FRONTEND_FILES := package.json package-lock.json entry.js build.mjs
+vendor:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for f in $(FRONTEND_FILES); do cp frontend/$$f "$$tmp/"; done && \
+	cd "$$tmp" && npm ci --no-audit --no-fund && node build.mjs $(VENDOR_OUT)
+
+vendor-upgrade:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for f in $(FRONTEND_FILES); do cp frontend/$$f "$$tmp/"; done && cd "$$tmp" && \
+	npm install --no-audit --no-fund --omit-lockfile-registry-resolved --save-exact \
+		$$(node -p 'Object.keys(require("./package.json").dependencies).map(n => n + "@latest").join(" ")') && \
+	npm install --no-audit --no-fund --omit-lockfile-registry-resolved --save-exact --save-dev \
+		$$(node -p 'Object.keys(require("./package.json").devDependencies).map(n => n + "@latest").join(" ")') && \
+	cp package.json package-lock.json $(CURDIR)/frontend/
+	$(MAKE) vendor
 
 conformance: $(STAMP)
 	$(BIN)/python tools/w3c_conformance.py --tests-dir $(W3C_TESTS)

@@ -26,6 +26,7 @@ from graphsvc.web.routes import (
     charts,
     dataset,
     dereference,
+    editor,
     meta,
     queries,
     resources,
@@ -94,6 +95,7 @@ def create_app(
     app.add_middleware(ConditionalGetMiddleware)
     app.include_router(site.router)
     app.include_router(charts.router)
+    editor.install(app)
     app.include_router(resources.router)
     app.include_router(dataset.router)
     app.add_middleware(

@@ -6,6 +6,7 @@ All are rendered on the server and work without JavaScript.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -27,6 +28,9 @@ from graphsvc.web.errors import status_for
 router = APIRouter(tags=["site"])
 PAGE_SIZE = 100
 ROWS_SHOWN = 1000
+# Results up to this size go into the query page as they came, so that its editor shows them
+# without running the query a second time (web/static/editor/query.js).
+EMBEDDED_BYTES = 1_000_000
 EXAMPLE_QUERY = """PREFIX gs: <https://w3id.org/graphsvc/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 SELECT ?claim ?claimant ?quote WHERE {
@@ -118,6 +122,10 @@ class Results:
     total: int
     truncated: bool
     boolean: bool | None = None
+    raw: str | None = None
+    """The answer as the endpoint gives it (SPARQL JSON or N-Triples), when small enough."""
+    media_type: str = ""
+    seconds: float = 0.0
 
 
 def _term(binding: dict[str, str], labeller: Labeller, iri_map: IriMap) -> Node:
@@ -145,12 +153,14 @@ async def run_for_table(
     classified = service.prepare(text)
     graph = classified.operation.returns_graph
     media_type = "application/n-triples" if graph else "application/sparql-results+json"
+    started = time.perf_counter()
     result = await service.run(
         text,
         media_type,
         bindings=bindings or None,
         classified=classified,
     )
+    seconds = time.perf_counter() - started
     if graph:
         triples = parse_triples(result.body)
         columns = ["subject", "predicate", "object"]
@@ -169,7 +179,10 @@ async def run_for_table(
     labeller = Labeller(await construct(service, query) if query else [], service.prefixes)
     iri_map = IriMap(service.options.base_iri)
     rows = [[_term(c, labeller, iri_map) if c else None for c in row] for row in raw]
-    table = Results(columns, rows, result.rows, result.truncated, boolean)
+    body = result.body.decode("utf-8") if len(result.body) <= EMBEDDED_BYTES else None
+    table = Results(
+        columns, rows, result.rows, result.truncated, boolean, body, media_type, seconds
+    )
     return table, classified.operation
 
 
