@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from rdflib import OWL, Graph
+from rdflib import OWL, RDF, VOID, Graph
 from rdflib.compare import isomorphic
 
 from tests.support import free_port, small_settings, thread_server
@@ -206,3 +206,33 @@ def test_no_entailment_serves_the_asserted_triples_alone() -> None:
     with thread_server(Settings(query_workers=1, entailment=False)) as base_url:
         assert _count(base_url, "GRAPH <https://w3id.org/graphsvc/graph/entailed> {}") == 0
         assert _count(base_url, "?x a <http://schema.org/Place>") == 0
+
+
+def test_links_are_published_in_the_terms_linkers_follow(project: str) -> None:
+    """Every verified Wikidata link is a skos:exactMatch; GeoNames ids are IRIs; VoID lists a
+    linkset per target with its predicate and count."""
+    skos = "http://www.w3.org/2004/02/skos/core#exactMatch"
+    wikidata = 'FILTER(STRSTARTS(STR(?wd), "http://www.wikidata.org/entity/"))'
+    verified = _count(
+        project,
+        f"?x <{GS}wikidata> ?wd ; <{GS}linkStatus> <{GS}Verified> {wikidata}",
+    )
+    assert verified > 10
+    assert _count(project, f"?x <{skos}> ?wd {wikidata}") == verified
+    geonames = _count(
+        project,
+        f'?x <{skos}> ?g FILTER(STRSTARTS(STR(?g), "https://sws.geonames.org/"))',
+    )
+    assert geonames == _count(project, f"?x <{GS}geonamesId> ?id") > 0
+    assert _count(project, "?x <http://www.w3.org/2002/07/owl#sameAs> ?y") == 0
+    void = Graph().parse(
+        data=httpx.get(f"{project}/.well-known/void", headers={"Accept": "text/turtle"}).text,
+        format="turtle",
+    )
+    linksets = {}
+    for linkset in void.subjects(RDF.type, VOID.Linkset):
+        target = str(void.value(linkset, VOID.objectsTarget)).rsplit("#", 1)[1]
+        predicate = str(void.value(linkset, VOID.linkPredicate))
+        linksets[target, predicate] = int(void.value(linkset, VOID.triples))  # type: ignore[arg-type]
+    assert linksets[("Wikidata", skos)] == verified
+    assert linksets[("GeoNames", skos)] == geonames

@@ -84,6 +84,7 @@ EXPECTED_RESULTS: dict[str, list[tuple[str, str, str]]] = {
         ("WikidataLinkShape-wikidata", "state-bad-link", "http://www.wikidata.org/entity/Q123"),
         ("WikidataLinkShape-linkStatus", "state-bad-link", "gs:linkStatus gs:Verified"),
         ("GeoNamesLinkShape-geonamesId", "state-bad-link", "plain numeric string"),
+        ("GeoNamesLinkShape-geonames", "state-bad-link", "https://sws.geonames.org/<the same id>/"),
         ("GeoNamesLinkShape-geonamesLinkStatus", "state-bad-link", "gs:geonamesLinkStatus"),
         ("NoSameAsShape-sameAs", "state-bad-link", "owl:sameAs is not allowed"),
         ("StateShape-linkStatus", "state-no-status", "Every state must say"),
