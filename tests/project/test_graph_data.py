@@ -13,6 +13,8 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from graphsvc.validation.shacl import new_data_graph
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA_FILES = sorted((ROOT / "data").glob("*.ttl"))
 ONTOLOGY = ROOT / "ontology" / "graphsvc.ttl"
@@ -143,7 +145,11 @@ def test_every_quote_is_verbatim_in_its_source_copy() -> None:
 
 def test_project_conforms_to_shapes() -> None:
     shapes = Graph().parse(SHAPES, format="turtle")
-    conforms, _, text = pyshacl.validate(_graph(), shacl_graph=shapes, inference="none")
+    # pyshacl itself, on a graph that parses each SPARQL constraint once rather than once per
+    # focus node (graphsvc's own data graph class: 2 s here instead of 20).
+    data = new_data_graph()
+    data += _graph()
+    conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, inference="none")
     assert conforms, text
 
 
