@@ -7,7 +7,8 @@ W3C_TESTS ?= $(or $(GRAPHSVC_W3C_TESTS),../shared/w3c-rdf-tests)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint types unit conformance validate clean browser bench virtuoso bench-remote
+.PHONY: serve test lint types unit conformance validate clean browser bench virtuoso bench-remote \
+	jena comunica
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +39,21 @@ virtuoso:
 		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
 			--no-install-recommends virtuoso-opensource)
 
-unit: $(STAMP) browser virtuoso
+# The client tests (tests/e2e/test_real_clients.py) run Apache Jena's command-line tools, from
+# Debian's package, and Comunica, from npm into tests/e2e/js/ (package-lock.json pins it).
+jena:
+	@test -f /usr/share/java/jena-arq.jar -a -f /usr/share/java/jena-cmds.jar || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends libapache-jena-java)
+
+comunica: tests/e2e/js/node_modules/.package-lock.json
+
+tests/e2e/js/node_modules/.package-lock.json: tests/e2e/js/package.json tests/e2e/js/package-lock.json
+	@command -v npm >/dev/null || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm)
+	cd tests/e2e/js && npm ci --no-audit --no-fund
+
+unit: $(STAMP) browser virtuoso jena comunica
 	$(BIN)/pytest
 
 test: lint types unit

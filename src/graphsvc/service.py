@@ -20,7 +20,14 @@ from graphsvc.load import SourceFile, discover
 from graphsvc.namespaces import data_prefixes
 from graphsvc.queries import QueryCatalog
 from graphsvc.serialize import Serialised, serialise
-from graphsvc.sparql import Classified, Operation, check_policy, classify, refuse_update
+from graphsvc.sparql import (
+    Classified,
+    Operation,
+    check_policy,
+    classify,
+    refuse_update,
+    with_base,
+)
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
 from graphsvc.store.oxigraph import OxigraphStore
 
@@ -146,7 +153,7 @@ class GraphService:
         if self.executor is None:
             raise GraphsvcError("the service is not started")
         request = QueryRequest(
-            text=text,
+            text=with_base(text, self.options.base_iri),
             union_default_graph=(
                 self._union_for(classified or self._classify(text))
                 if union_default_graph is None
@@ -178,7 +185,7 @@ class GraphService:
         """Evaluate a query here, without workers or time limit: for the command line."""
         classified = self.prepare(text)
         request = QueryRequest(
-            text=text,
+            text=with_base(text, self.options.base_iri),
             union_default_graph=self._union_for(classified),
             bindings=dict(bindings or {}),
             media_type=media_type,

@@ -56,6 +56,8 @@ def serve(**flags: Any) -> None:
         port=settings.port,
         log_level=settings.log_level,
         grace=_grace(settings),
+        max_head_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
     )
 
 
@@ -113,4 +115,11 @@ def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> N
         link.ready()
 
     web_app = _app(settings, on_ready=ready, on_runaway=link.retire)
-    serve_on_socket(web_app, sock, log_level=settings.log_level, grace=_grace(settings))
+    serve_on_socket(
+        web_app,
+        sock,
+        log_level=settings.log_level,
+        grace=_grace(settings),
+        max_head_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+    )

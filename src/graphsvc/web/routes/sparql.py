@@ -38,7 +38,7 @@ QUERY_CONTENT_TYPES = [
     "application/sparql-update",
 ]
 PROTOCOL_PARAMS = {"query", "update", "default-graph-uri", "named-graph-uri", "format"}
-SINGLE_PARAMS = ("query", "update", "format")
+SINGLE_PARAMS = ("query", "update")
 GRAPH_RESULT_TYPES = [t for t in GRAPH_TYPES if t in GRAPH_SERIALISERS]
 
 
@@ -48,26 +48,71 @@ def _text_type(media_type: str) -> str:
     return media_type
 
 
-def choose_media_type(operation: Operation, accept: str | None, format_param: str | None) -> str:
-    """The response type for a query: the `format` parameter if given, else by Accept."""
+# The parameters that name a result format. `format` is ours (and Virtuoso's); SPARQLWrapper,
+# not knowing which one an endpoint reads, repeats its choice under all three, and for some
+# formats adds the media type as a second value (format=tsv&format=text/tab-separated-values).
+FORMAT_PARAMS = ("format", "output", "results")
+
+
+def _format_for(name: str, graph: bool) -> str | None:
+    """The media type a format name or media type means for this query form, or None."""
+    value = name.strip().lower()
+    # The same short names mean different things for graphs and for solutions.
+    if graph and value in ("xml", "json", "n3", "rdf"):
+        value = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle", "rdf": "rdfxml"}[value]
+    if graph and "/" in value:
+        return GRAPH_ALIASES.get(value, value)
+    resolved = resolve_format_name(value)
+    if graph and resolved in GRAPH_ALIASES:
+        resolved = GRAPH_ALIASES[resolved]
+    return resolved
+
+
+def choose_media_type(
+    operation: Operation, accept: str | None, format_param: str | Sequence[str] | None
+) -> str:
+    """The response type for a query: what the format parameter(s) name, else by Accept.
+
+    The rule (README, "Result formats"): empty values are ignored, and a value may list several
+    (comma-separated); every value must be a format
+    name or media type we know (else 406); the values that name a type we serve for this query
+    form must all name the same one (else 400), and that is the answer; when none does (CSV asked
+    of a CONSTRUCT), Accept decides, and only if Accept names nothing we serve either is it 406.
+    """
     graph = operation.returns_graph
     offered = GRAPH_RESULT_TYPES if graph else RESULT_TYPES
-    if format_param:
-        name = format_param.strip().lower()
-        # The same short names mean different things for graphs and for solutions.
-        if graph and name in ("xml", "json", "n3"):
-            name = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}[name]
-        resolved = resolve_format_name(name)
-        if graph and resolved in GRAPH_ALIASES:
-            resolved = GRAPH_ALIASES[resolved]
-        if resolved not in offered:
+    given = [format_param] if isinstance(format_param, str) else list(format_param or ())
+    # A value may be a list of media types, as an Accept header is (SPARQLWrapper's JSON-LD).
+    values = [part.strip() for v in given for part in v.split(",") if part.strip()]
+    served: dict[str, str] = {}
+    for value in values:
+        resolved = _format_for(value, graph)
+        if resolved is None or (resolved not in RESULT_TYPES and resolved not in GRAPH_TYPES):
             raise NotAcceptable(
-                f"format {format_param!r} is not available for {operation.value} queries; "
-                f"use one of: {', '.join(offered)}",
+                f"format {value!r} is not a format graphsvc knows; "
+                f"for {operation.value} queries use one of: {', '.join(offered)}",
                 offered,
             )
-        return resolved
+        if resolved in offered:
+            served.setdefault(resolved, value)
+    if len(served) > 1:
+        raise ParameterError(
+            "the format parameters ask for different formats ("
+            + ", ".join(f"{v!r}" for v in served.values())
+            + "); give one"
+        )
+    if served:
+        return next(iter(served))
     chosen = negotiate(accept, offered, GRAPH_ALIASES if graph else ALIASES)
+    explicit = chosen is not None and accept is not None and accept.strip() not in ("", "*/*")
+    if values and not explicit:
+        if operation is Operation.UNKNOWN:
+            return offered[0]
+        raise NotAcceptable(
+            f"format {values[0]!r} is not available for {operation.value} queries; "
+            f"use one of: {', '.join(offered)}",
+            offered,
+        )
     if chosen is None and operation is Operation.UNKNOWN:
         # Not a recognisable query: the engine's syntax error is the useful answer, not a 406.
         return offered[0]
@@ -142,7 +187,7 @@ async def _handle(
     params = await _protocol_params(request, max_body)
     query = _single(params, "query")
     update = _single(params, "update")
-    format_param = _single(params, "format")
+    formats = [v for name in FORMAT_PARAMS for v in params.get(name, [])]
     if query is not None and update is not None:
         raise ParameterError("give either 'query' or 'update', not both")
     if update is not None:
@@ -158,9 +203,7 @@ async def _handle(
     if not query.strip():
         raise ParameterError("the 'query' parameter is empty")
     classified = service.prepare(query)
-    media_type = choose_media_type(
-        classified.operation, request.headers.get("accept"), format_param
-    )
+    media_type = choose_media_type(classified.operation, request.headers.get("accept"), formats)
     result = await service.run(
         query,
         media_type,
