@@ -14,8 +14,10 @@ Two faults of the stock protocol that any client can reach:
   head that does not ask for a WebSocket is dropped before the parser sees it.
 
 Between requests the protocol holds a head's bytes until the head is whole (a blank line), which
-is what lets it look at the fields before the parser does; a head that begins inside a chunk
-the parser is already given (pipelining) is bounded by counting instead. This leans on the
+is what lets it look at the fields before the parser does; then it gives the parser that head
+and exactly its body (by Content-Length), so a pipelined request's head is held in turn. Only
+a head that follows a chunked body in the same bytes reaches the parser unseen, and it is
+bounded by counting instead. This leans on the
 protocol's parser callbacks (``on_message_begin`` and the rest), which uvicorn has kept stable;
 ``tests/e2e/test_request_heads.py`` pins the behaviour against the installed uvicorn.
 """
@@ -50,6 +52,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._checked_heads = 0  # heads about to be fed whole, checked already
         self._unchecked = False
+        self._body_left: int | None = 0
         self._refusal: str | None = None
         self._draining = False
 
@@ -85,22 +88,33 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def data_received(self, data: bytes) -> None:
-        if self._draining:
-            return
-        if self._idle:
-            head = self._take_head(data)
-            if head is None:
+        while data and not self._draining and not self.transport.is_closing():
+            if self._idle:
+                taken = self._take_head(data)
+                if taken is None:
+                    return
+                head, data, self._body_left = taken
+                super().data_received(head)
+            elif self._in_head:
+                # A head that began inside a chunked body's bytes (pipelining): counted.
+                self._head_bytes += len(data)
+                if self._head_bytes > self.max_head_bytes:
+                    self._refuse(f"the request's head is over {self.max_head_bytes} bytes")
+                    return
+                super().data_received(data)
                 return
-            data = head
-        elif self._in_head:
-            self._head_bytes += len(data)
-            if self._head_bytes > self.max_head_bytes:
-                self._refuse(f"the request's head is over {self.max_head_bytes} bytes")
+            elif self._body_left is None:
+                super().data_received(data)  # a chunked body: its end is the parser's to find
                 return
-        super().data_received(data)
+            else:
+                # Exactly the body, so that the next request's head is held and checked too.
+                piece, data = data[: self._body_left], data[self._body_left :]
+                self._body_left -= len(piece)
+                super().data_received(piece)
 
-    def _take_head(self, data: bytes) -> bytes | None:
-        """Hold bytes until the next head is whole; then that head (checked) and what follows."""
+    def _take_head(self, data: bytes) -> tuple[bytes, bytes, int | None] | None:
+        """Hold bytes until the next head is whole; then that head (checked, without an h2c
+        offer), the bytes after it, and its body's length (None: chunked or unclear)."""
         self._pending += data
         if not self._searched:
             # Blank lines before a request are allowed, and are not its end.
@@ -130,7 +144,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return None
         self._checked_heads = 1
         kept = [line for line in lines if not _is_upgrade_to_other_than_websocket(line)]
-        return b"\n".join(kept) + rest
+        return b"\n".join(kept), rest, _body_length(lines[1:])
 
     def _refuse(self, reason: str) -> None:
         self._refusal = reason
@@ -165,6 +179,24 @@ class _HeadTooLarge(Exception):
 def _is_upgrade_to_other_than_websocket(line: bytes) -> bool:
     name, colon, value = line.partition(b":")
     return bool(colon) and name.strip().lower() == b"upgrade" and b"websocket" not in value.lower()
+
+
+def _body_length(fields: list[bytes]) -> int | None:
+    """A request body's length by its head: 0 without one; None when chunked or unclear (the
+    parser then finds the end, and any head after it in the same bytes is only counted)."""
+    lengths = []
+    for line in fields:
+        name, colon, value = line.partition(b":")
+        name = name.strip().lower()
+        if colon and name == b"transfer-encoding":
+            return None
+        if colon and name == b"content-length":
+            lengths.append(value.strip())
+    if not lengths:
+        return 0
+    if len(set(lengths)) != 1 or not lengths[0].isdigit():
+        return None
+    return int(lengths[0])
 
 
 def guarded_protocol(max_head_bytes: int, max_headers: int) -> type[GuardedHttpToolsProtocol]:
