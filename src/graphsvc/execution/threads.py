@@ -101,9 +101,10 @@ class ThreadedExecutor:
             self._runaway(job, started)
             raise QueryTimeout(self.timeout) from None
         except asyncio.CancelledError:
-            # The client went away. The work cannot be stopped; if it outlives its limit, it is
-            # a runaway like any other.
-            if not future.done():
+            # The client went away (web/disconnect.py). Work not begun is dropped (its slot
+            # comes back through _thread_done); work begun cannot be stopped: it keeps its
+            # slot until it ends, and if it outlives its limit it is a runaway like any other.
+            if not future.cancel() and not future.done():
                 asyncio.get_running_loop().call_at(
                     deadline, self._check_overrun, future, job, started
                 )

@@ -33,6 +33,7 @@ from graphsvc.web.body import (
     read_body,
 )
 from graphsvc.web.deps import TemplatesDep
+from graphsvc.web.disconnect import ClientGone, until_disconnected
 from graphsvc.web.routes import service_description
 
 router = APIRouter(tags=["SPARQL"])
@@ -211,13 +212,18 @@ async def _handle(
         raise ParameterError("the 'query' parameter is empty")
     classified = service.prepare(query)
     media_type = choose_media_type(classified.operation, request.headers.get("accept"), formats)
-    result = await service.run(
+    run = service.run(
         query,
         media_type,
         default_graph_uris=_iris(params.get("default-graph-uri", []), "default-graph-uri"),
         named_graph_uris=_iris(params.get("named-graph-uri", []), "named-graph-uri"),
         classified=classified,
     )
+    try:
+        result = await until_disconnected(request.receive, run)
+    except ClientGone:
+        # Nobody reads this answer; 499 (nginx's "client closed request") names it in logs.
+        return Response(status_code=499)
     return query_response(result)
 
 
