@@ -40,6 +40,7 @@ def service_options(settings: Settings, execution: Execution) -> ServiceOptions:
         allowed_service_iris=tuple(settings.allowed_service_iris),
         result_cache_bytes=settings.result_cache_bytes,
         executor=execution.executor,
+        memory_budget=settings.memory_budget,
     )
 
 

@@ -50,6 +50,8 @@ class ServiceOptions:
     """Bytes of serialised results to keep (see cache.py); 0: no cache."""
     executor: ExecutorKind = "processes"
     """How queries run (see ``config.resolve_execution``, which decides it)."""
+    memory_budget: int = 0
+    """Bytes the server's processes may hold together; 0: no bound (execution/memory.py)."""
 
 
 @dataclass
@@ -91,6 +93,7 @@ class GraphService:
             timeout=self.options.query_timeout,
             max_queued=self.options.max_queued,
             on_runaway=self.on_runaway,
+            memory_budget=self.options.memory_budget,
         )
         self.executor.start()
 

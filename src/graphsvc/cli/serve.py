@@ -6,8 +6,10 @@ Its options are generated from the settings (cli/options.py): see ``graphsvc ser
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sys
 from typing import TYPE_CHECKING, Any
 
 from graphsvc.cli.common import configure_logging, fail, settings_from
@@ -90,7 +92,44 @@ def _supervise(settings: Settings) -> None:
         processes=settings.processes,
         grace=settings.query_timeout + 5,
         settings_json=settings.model_dump_json(),
+        standby=settings.memory_budget > 0,
     )
+
+
+def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.SupervisorLink) -> None:
+    """Bound this process's memory (execution/memory.py): past its share of the budget, answer
+    the running queries 503, hand over to the standby process, and end now."""
+    import asyncio
+    import time
+
+    from graphsvc.errors import MemoryExceeded
+    from graphsvc.execution.memory import MemoryWatchdog, process_limit, resident_bytes
+    from graphsvc.execution.threads import ThreadedExecutor
+
+    executor = web_app.state.service.executor
+    if not isinstance(executor, ThreadedExecutor):
+        return  # queries sent from the event loop (the remote engine) hold no memory here
+    loop = asyncio.get_running_loop()
+    baseline = resident_bytes()
+    limit = process_limit(settings.memory_budget, processes=settings.processes, baseline=baseline)
+    if limit < 2 * baseline:
+        logging.getLogger(__name__).warning(
+            "--memory-budget %d MiB leaves this process %d MiB for its queries: too little; "
+            "not bounding memory",
+            settings.memory_budget >> 20,
+            max(limit - baseline, 0) >> 20,
+        )
+        return
+
+    def exceeded(_resident: int) -> None:
+        link.exiting()
+        loop.call_soon_threadsafe(executor.fail_running, MemoryExceeded(limit))
+        time.sleep(0.03)  # the 503s go out; the query threads cannot be stopped otherwise
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(3)
+
+    MemoryWatchdog(limit, exceeded).start()
 
 
 def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> None:
@@ -112,9 +151,16 @@ def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> N
     def ready() -> None:
         # After service.start(): its forks (the dumps writer) see no other thread of ours.
         link.watch_supervisor()
+        if settings.memory_budget:
+            _watch_memory(web_app, settings, link)
         link.ready()
 
     web_app = _app(settings, on_ready=ready, on_runaway=link.retire)
+    if os.environ.get(supervisor.STANDBY):
+        # Loaded; serve only when the supervisor says so (it closes our stdin if it goes away).
+        link.standing_by()
+        if sys.stdin.readline().strip() != "go":
+            os._exit(0)
     serve_on_socket(
         web_app,
         sock,

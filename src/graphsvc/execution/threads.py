@@ -51,6 +51,7 @@ class ThreadedExecutor:
         self.started = False
         self.admission = Admission(workers, max_waiting=max_queued)
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
+        self._waiting: set[asyncio.Future[Serialised]] = set()
 
     def start(self) -> None:
         self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -92,9 +93,11 @@ class ThreadedExecutor:
         started = time.monotonic()
         future = pool.submit(evaluate, self.store, job)
         future.add_done_callback(self._thread_done)
+        waiting = asyncio.wrap_future(future)
+        self._waiting.add(waiting)
         try:
             async with asyncio.timeout_at(deadline):
-                return await asyncio.wrap_future(future)
+                return await waiting
         except TimeoutError:
             if future.cancel():  # still queued: it never ran, nothing runs away
                 raise QueryTimeout(self.timeout) from None
@@ -109,6 +112,15 @@ class ThreadedExecutor:
                     deadline, self._check_overrun, future, job, started
                 )
             raise
+        finally:
+            self._waiting.discard(waiting)
+
+    def fail_running(self, error: Exception) -> None:
+        """Answer every query still running with ``error`` (on the event loop's thread): their
+        process is about to end (execution/memory.py), and their clients must hear why."""
+        for waiting in list(self._waiting):
+            if not waiting.done():
+                waiting.set_exception(error)
 
     def _check_overrun(
         self, future: concurrent.futures.Future[Serialised], job: Job, started: float
