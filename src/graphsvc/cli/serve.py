@@ -48,7 +48,9 @@ def serve(**flags: Any) -> None:
     except ValueError as exc:
         raise fail(str(exc)) from None
     if execution.supervised:
-        _supervise(settings)
+        # A standby process is only for query threads: the remote engine's queries hold no
+        # memory here and never run away.
+        _supervise(settings, standby=settings.memory_budget > 0 and execution.executor == "threads")
         return
     from graphsvc.server.process import serve_alone
 
@@ -81,7 +83,7 @@ def _app(settings: Settings, **hooks: Any) -> FastAPI:
         raise fail(str(exc)) from None
 
 
-def _supervise(settings: Settings) -> None:
+def _supervise(settings: Settings, *, standby: bool) -> None:
     try:
         sock = supervisor.bind(settings.host, settings.port)
     except OSError as exc:
@@ -92,7 +94,7 @@ def _supervise(settings: Settings) -> None:
         processes=settings.processes,
         grace=settings.query_timeout + 5,
         settings_json=settings.model_dump_json(),
-        standby=settings.memory_budget > 0,
+        standby=standby,
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import gc
 import logging
 import multiprocessing
@@ -96,6 +97,9 @@ def _worker_main(
     store = store.prepare_for_worker()
     if memory_allowance:
         _limit_memory(memory_allowance)
+        # An abort is now how a query past its share ends (pyoxigraph's, on a failed
+        # allocation): expected, reported as a 503, not a fault to dump stacks for.
+        faulthandler.disable()
     while True:
         try:
             job: Job = conn.recv()
