@@ -68,6 +68,8 @@ class Classified:
     """Whether the query names its own dataset with FROM or FROM NAMED."""
     depth: int = 0
     """The deepest nesting of brackets, braces and parentheses."""
+    operators: int = 0
+    """Operators that chain their operands (``||``, ``+``, ``/`` in a path, UNION, OPTIONAL...)."""
     projection: list[str] = field(default_factory=list)
     """Variables named in the outermost SELECT clause (empty for SELECT *)."""
 
@@ -75,6 +77,13 @@ class Classified:
 MAX_DEPTH = 256
 """Deeper nesting is refused: the engines' recursive parsers overflow the stack on a few
 thousand levels (pyoxigraph crashes the process), and no real query nests this deep."""
+MAX_OPERATORS = 500
+"""More chained operators are refused, for the same reason: a chain is a nesting too, to the
+engine. On a query thread pyoxigraph overflows its stack (and ends the server process) on 1,500
+steps of a property path, 3,000 OPTIONALs, 20,000 ``||``. 500 is far from each, and far above a
+written query; a long list of alternatives is ``IN (...)``, which is not a chain."""
+_CHAINING = frozenset("|&^/+-*=!<>")
+_CHAINING_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
 
 
 def classify(text: str) -> Classified:
@@ -101,6 +110,8 @@ def classify(text: str) -> Classified:
             elif kind == "var" and depth == 0:
                 result.projection.append(value[1:])
         if kind == "other":
+            if value in _CHAINING and (index == 0 or tokens[index - 1][1] != value):
+                result.operators += 1  # `||` is one operator, two tokens
             if value in "({[":
                 depth += 1
                 result.depth = max(result.depth, depth)
@@ -108,6 +119,8 @@ def classify(text: str) -> Classified:
                 depth -= 1
             continue
         upper = value.upper()
+        if kind == "word" and upper in _CHAINING_WORDS:
+            result.operators += 1
         if kind == "word" and upper == "PREFIX" and index + 2 < len(tokens):
             (_, name), (iri_kind, iri) = tokens[index + 1], tokens[index + 2]
             if iri_kind == "iri":
@@ -141,10 +154,15 @@ def _resolve(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
 
 
 def check_depth(classified: Classified) -> None:
-    """Refuse nesting deep enough to crash a parser."""
+    """Refuse nesting (or chains of operators) deep enough to crash a parser."""
     if classified.depth > MAX_DEPTH:
         raise QuerySyntaxError(
             f"the request nests {classified.depth} levels deep; the limit is {MAX_DEPTH}"
+        )
+    if classified.operators > MAX_OPERATORS:
+        raise QuerySyntaxError(
+            f"the request chains {classified.operators} operators (||, &&, +, /, UNION, "
+            f"OPTIONAL...); the limit is {MAX_OPERATORS}: for many alternatives use IN (...)"
         )
 
 

@@ -77,3 +77,29 @@ def test_thread_runaway_is_answered_at_once_and_its_cpu_freed_when_the_standby_s
                 assert ask.json()["boolean"] is True
             finally:
                 stop(process)
+
+
+def test_a_chain_that_would_overflow_the_engines_stack_is_400_and_the_server_stays() -> None:
+    """20,000 `||` crashed the server process (SIGSEGV in pyoxigraph's parser) before."""
+    query = "ASK { FILTER(" + " || ".join(["false"] * 20_000) + " || true) }"
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "graphsvc", "serve", "--port", str(port), str(FIXTURES / "small")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_healthy(base_url, timeout=60)
+        servers = set(child_pids(process.pid))
+        response = httpx.post(
+            f"{base_url}/sparql",
+            content=query,
+            headers={"Content-Type": "application/sparql-query"},
+        )
+        assert response.status_code == 400
+        assert "the limit is 500" in response.json()["error"]["message"]
+        assert httpx.get(f"{base_url}/sparql", params={"query": "ASK {}"}).json()["boolean"]
+        assert servers <= set(child_pids(process.pid))  # no server process was lost
+    finally:
+        stop(process)

@@ -242,6 +242,11 @@ class Supervisor:
             if child.standby:
                 self._spawn(standby=True)
                 continue
+            spare = self._spare()
+            if spare is not None and child.ready:
+                # A serving process died (a crash in the engine): the standby serves at once.
+                self._promote(spare, None)
+                continue
             # A failed replacement is retried; the process it was to replace serves meanwhile.
             self._spawn(replaces=child.replaces if child.replaces in self._children else None)
         return None
