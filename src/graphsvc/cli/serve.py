@@ -102,11 +102,13 @@ def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.Supervi
     """Bound this process's memory (execution/memory.py): past its share of the budget, answer
     the running queries 503, hand over to the standby process, and end now."""
     import asyncio
+    import functools
     import time
 
     from graphsvc.errors import MemoryExceeded
     from graphsvc.execution.memory import MemoryWatchdog, process_limit, resident_bytes
     from graphsvc.execution.threads import ThreadedExecutor
+    from graphsvc.server.process import stop_accepting
 
     executor = web_app.state.service.executor
     if not isinstance(executor, ThreadedExecutor):
@@ -125,8 +127,12 @@ def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.Supervi
 
     def exceeded(_resident: int) -> None:
         link.exiting()
-        loop.call_soon_threadsafe(executor.fail_running, MemoryExceeded(limit))
-        time.sleep(0.03)  # the 503s go out; the query threads cannot be stopped otherwise
+        error = MemoryExceeded(limit)
+        loop.call_soon_threadsafe(stop_accepting)  # new connections go to the standby
+        loop.call_soon_threadsafe(functools.partial(executor.fail_running, error, older_than=0.1))
+        time.sleep(0.03)  # quick queries finish, the 503s go out
+        loop.call_soon_threadsafe(executor.fail_running, error)
+        time.sleep(0.01)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(3)

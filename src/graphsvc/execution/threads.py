@@ -51,7 +51,8 @@ class ThreadedExecutor:
         self.started = False
         self.admission = Admission(workers, max_waiting=max_queued)
         self._pool: concurrent.futures.ThreadPoolExecutor | None = None
-        self._waiting: set[asyncio.Future[Serialised]] = set()
+        self._waiting: dict[asyncio.Future[Serialised], float] = {}
+        """The queries running, by when they began (the loop's clock)."""
 
     def start(self) -> None:
         self._pool = concurrent.futures.ThreadPoolExecutor(
@@ -94,7 +95,7 @@ class ThreadedExecutor:
         future = pool.submit(evaluate, self.store, job)
         future.add_done_callback(self._thread_done)
         waiting = asyncio.wrap_future(future)
-        self._waiting.add(waiting)
+        self._waiting[waiting] = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout_at(deadline):
                 return await waiting
@@ -113,13 +114,16 @@ class ThreadedExecutor:
                 )
             raise
         finally:
-            self._waiting.discard(waiting)
+            self._waiting.pop(waiting, None)
 
-    def fail_running(self, error: Exception) -> None:
-        """Answer every query still running with ``error`` (on the event loop's thread): their
-        process is about to end (execution/memory.py), and their clients must hear why."""
-        for waiting in list(self._waiting):
-            if not waiting.done():
+    def fail_running(self, error: Exception, *, older_than: float = 0.0) -> None:
+        """Answer the queries running for more than ``older_than`` seconds with ``error`` (on
+        the event loop's thread): their process is about to end (execution/memory.py), and their
+        clients must hear why. Called first for the old ones (which hold the memory; a query
+        that just began is most likely a quick one that may still finish), then for all."""
+        now = asyncio.get_running_loop().time()
+        for waiting, began in list(self._waiting.items()):
+            if not waiting.done() and now - began >= older_than:
                 waiting.set_exception(error)
 
     def _check_overrun(

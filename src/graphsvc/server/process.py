@@ -14,6 +14,16 @@ import uvicorn
 
 from graphsvc.server.protocol import DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, guarded_protocol
 
+_serving: list[uvicorn.Server] = []
+
+
+def stop_accepting() -> None:
+    """Stop taking connections (on the event loop's thread): the other processes on the shared
+    socket get the new ones. Connections already open are served on."""
+    for server in _serving:
+        for listener in server.servers:
+            listener.close()
+
 
 def serve_alone(
     app: Any,
@@ -58,6 +68,7 @@ def serve_on_socket(
             http=guarded_protocol(max_head_bytes, max_headers),
         )
     )
+    _serving.append(server)
     server.run(sockets=[sock])
     sys.stdout.flush()
     sys.stderr.flush()
