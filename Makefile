@@ -9,7 +9,7 @@ PORT ?= 8000
 
 .PHONY: serve test lint types tiers setup check-fast test-unit test-web test-project test-remote \
 	test-e2e conformance validate clean browser bench virtuoso bench-remote jsonld-js \
-	vendor vendor-upgrade
+	vendor vendor-upgrade jena comunica
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,12 +59,33 @@ jsonld-js:
 	@test -d tests/e2e/jsonld_js/node_modules/jsonld || \
 		npm ci --prefix tests/e2e/jsonld_js --no-audit --no-fund --silent
 
+# The client tests (tests/e2e/test_real_clients.py) run Apache Jena's command-line tools, from
+# Debian's package (jars, no command on the PATH), and Comunica, from npm into tests/e2e/js/
+# (package-lock.json pins it).
+jena:
+	@if [ -f /usr/share/java/jena-arq.jar ] && [ -f /usr/share/java/jena-cmds.jar ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y \
+			--no-install-recommends libapache-jena-java; \
+	else \
+		echo "make: the e2e tier needs the Debian package 'libapache-jena-java', and only root" \
+			"can install it: run \`sudo make jena\`, then \`make test\` again." >&2; \
+		exit 1; \
+	fi
+
+comunica: tests/e2e/js/node_modules/.package-lock.json
+
+tests/e2e/js/node_modules/.package-lock.json: tests/e2e/js/package.json tests/e2e/js/package-lock.json
+	cd tests/e2e/js && npm ci --no-audit --no-fund --silent
+
 # Both set-ups are tried, so that one run names everything that is missing.
 setup:
 	@status=0; \
 	$(MAKE) --no-print-directory browser || status=1; \
 	$(MAKE) --no-print-directory virtuoso || status=1; \
 	$(MAKE) --no-print-directory jsonld-js || status=1; \
+	$(MAKE) --no-print-directory jena || status=1; \
+	$(MAKE) --no-print-directory comunica || status=1; \
 	exit $$status
 
 # The test tiers (tests/conftest.py): every test is in exactly one, named by its folder.
@@ -77,7 +98,7 @@ test-unit test-web test-project: test-%: $(STAMP)
 test-remote: $(STAMP) virtuoso
 	$(BIN)/pytest -m remote
 
-test-e2e: $(STAMP) browser jsonld-js
+test-e2e: $(STAMP) browser jsonld-js jena comunica
 	$(BIN)/pytest -m e2e
 
 # The tiers that need no server, browser or Virtuoso: under a minute, for every edit.

@@ -42,6 +42,7 @@ def service_options(settings: Settings, execution: Execution) -> ServiceOptions:
         result_cache_bytes=settings.result_cache_bytes,
         executor=execution.executor,
         entailment=settings.entailment,
+        memory_budget=settings.memory_budget,
     )
 
 

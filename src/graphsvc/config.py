@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     max_body_bytes: int = setting(
         1_000_000, "Largest request body accepted, in bytes (413 past it).", panel=LIMITS, gt=0
     )
+    memory_budget: int = setting(
+        1 << 30, "Resident memory the server's processes may hold together, in bytes; past it "
+        "the queries running are stopped (503). 0: no bound.", panel=LIMITS, ge=0,
+    )  # fmt: skip
+    max_header_bytes: int = setting(
+        65_536, "Largest request head (request line and headers), in bytes (431 past it).",
+        panel=LIMITS, ge=1024,
+    )  # fmt: skip
+    max_headers: int = setting(
+        100, "Most header fields a request may have (431 past it).", panel=LIMITS, ge=8
+    )
     query_workers: int = setting(
         4, "Queries evaluated at once (query threads or worker processes).",
         panel=LIMITS, alias="workers", ge=1,

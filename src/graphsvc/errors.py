@@ -19,6 +19,7 @@ codes. The tree::
     ├── Unavailable                the service cannot answer now
     │   ├── QueryTimeout           the query ran past its time limit and was stopped
     │   ├── Overloaded             too many queries are already waiting
+    │   ├── MemoryExceeded         the server's memory bound was reached; its queries stopped
     │   └── RemoteStoreError       the remote SPARQL store is unreachable or answered badly (502)
     └── DataInvalid                data that fails its shapes
 """
@@ -155,6 +156,23 @@ class QueryTimeout(Unavailable):
 
 class Overloaded(Unavailable):
     kind = "overloaded"
+
+
+class MemoryExceeded(Unavailable):
+    """The memory budget was reached while the query ran: it was stopped (and so were the others
+    running in the same process or worker)."""
+
+    kind = "memory-limit"
+
+    def __init__(self, limit: int):
+        super().__init__(
+            f"the query needed more memory than this server allows ({limit >> 20} MiB) "
+            "and was stopped; narrow it (fewer variables, a LIMIT, no ORDER BY over a product)"
+        )
+        self.limit = limit
+
+    def details(self) -> dict[str, object]:
+        return {"limit": self.limit}
 
 
 class RemoteStoreError(Unavailable):

@@ -42,6 +42,7 @@ ALIASES = {
     "text/plain": "application/n-triples",
     "text/n-triples": "application/n-triples",
     "application/json+ld": "application/ld+json",
+    "application/x-json+ld": "application/ld+json",
     "application/x-trig": "application/trig",
     "text/x-nquads": "application/n-quads",
 }
@@ -69,6 +70,7 @@ FORMAT_NAMES = {
     "json-ld": "application/ld+json",
     "rdf": "application/rdf+xml",
     "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
     "owl": "application/rdf+xml",
     "nq": "application/n-quads",
     "nquads": "application/n-quads",

@@ -21,7 +21,14 @@ from graphsvc.load import SourceFile, discover
 from graphsvc.namespaces import data_prefixes
 from graphsvc.queries import QueryCatalog
 from graphsvc.serialize import Serialised, serialise
-from graphsvc.sparql import Classified, Operation, check_policy, classify, refuse_update
+from graphsvc.sparql import (
+    Classified,
+    Operation,
+    check_policy,
+    classify,
+    refuse_update,
+    with_base,
+)
 from graphsvc.store import GraphInfo, QueryRequest, Store, Term, open_store
 from graphsvc.store.oxigraph import OxigraphStore
 
@@ -46,6 +53,8 @@ class ServiceOptions:
     """How queries run (see ``config.resolve_execution``, which decides it)."""
     entailment: bool = False
     """Materialise the RDFS closure into ``<base>graph/entailed`` after loading (entailment.py)."""
+    memory_budget: int = 0
+    """Bytes the server's processes may hold together; 0: no bound (execution/memory.py)."""
 
 
 @dataclass
@@ -100,6 +109,7 @@ class GraphService:
             timeout=self.options.query_timeout,
             max_queued=self.options.max_queued,
             on_runaway=self.on_runaway,
+            memory_budget=self.options.memory_budget,
         )
         self.executor.start()
 
@@ -162,7 +172,7 @@ class GraphService:
         if self.executor is None:
             raise GraphsvcError("the service is not started")
         request = QueryRequest(
-            text=text,
+            text=with_base(text, self.options.base_iri),
             union_default_graph=(
                 self._union_for(classified or self._classify(text))
                 if union_default_graph is None
@@ -194,7 +204,7 @@ class GraphService:
         """Evaluate a query here, without workers or time limit: for the command line."""
         classified = self.prepare(text)
         request = QueryRequest(
-            text=text,
+            text=with_base(text, self.options.base_iri),
             union_default_graph=self._union_for(classified),
             bindings=dict(bindings or {}),
             media_type=media_type,

@@ -68,6 +68,8 @@ class Classified:
     """Whether the query names its own dataset with FROM or FROM NAMED."""
     depth: int = 0
     """The deepest nesting of brackets, braces and parentheses."""
+    operators: int = 0
+    """Operators that chain their operands (``||``, ``+``, ``/`` in a path, UNION, OPTIONAL...)."""
     projection: list[str] = field(default_factory=list)
     """Variables named in the outermost SELECT clause (empty for SELECT *)."""
 
@@ -75,6 +77,13 @@ class Classified:
 MAX_DEPTH = 256
 """Deeper nesting is refused: the engines' recursive parsers overflow the stack on a few
 thousand levels (pyoxigraph crashes the process), and no real query nests this deep."""
+MAX_OPERATORS = 500
+"""More chained operators are refused, for the same reason: a chain is a nesting too, to the
+engine. On a query thread pyoxigraph overflows its stack (and ends the server process) on 1,500
+steps of a property path, 3,000 OPTIONALs, 20,000 ``||``. 500 is far from each, and far above a
+written query; a long list of alternatives is ``IN (...)``, which is not a chain."""
+_CHAINING = frozenset("|&^/+-*=!<>")
+_CHAINING_WORDS = frozenset({"UNION", "OPTIONAL", "MINUS"})
 
 
 def classify(text: str) -> Classified:
@@ -101,6 +110,8 @@ def classify(text: str) -> Classified:
             elif kind == "var" and depth == 0:
                 result.projection.append(value[1:])
         if kind == "other":
+            if value in _CHAINING and (index == 0 or tokens[index - 1][1] != value):
+                result.operators += 1  # `||` is one operator, two tokens
             if value in "({[":
                 depth += 1
                 result.depth = max(result.depth, depth)
@@ -108,6 +119,8 @@ def classify(text: str) -> Classified:
                 depth -= 1
             continue
         upper = value.upper()
+        if kind == "word" and upper in _CHAINING_WORDS:
+            result.operators += 1
         if kind == "word" and upper == "PREFIX" and index + 2 < len(tokens):
             (_, name), (iri_kind, iri) = tokens[index + 1], tokens[index + 2]
             if iri_kind == "iri":
@@ -141,10 +154,15 @@ def _resolve(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
 
 
 def check_depth(classified: Classified) -> None:
-    """Refuse nesting deep enough to crash a parser."""
+    """Refuse nesting (or chains of operators) deep enough to crash a parser."""
     if classified.depth > MAX_DEPTH:
         raise QuerySyntaxError(
             f"the request nests {classified.depth} levels deep; the limit is {MAX_DEPTH}"
+        )
+    if classified.operators > MAX_OPERATORS:
+        raise QuerySyntaxError(
+            f"the request chains {classified.operators} operators (||, &&, +, /, UNION, "
+            f"OPTIONAL...); the limit is {MAX_OPERATORS}: for many alternatives use IN (...)"
         )
 
 
@@ -223,3 +241,28 @@ def refuse_update(text: str) -> None:
     if violation:
         raise QuerySyntaxError(f"malformed SPARQL update: {violation}")
     raise Forbidden("this SPARQL endpoint is read-only: updates are not accepted")
+
+
+# An IRI reference as the grammar spells it; one with no scheme is relative. `?a<?b&&?c>?d`
+# matches too, which only means a BASE is added where none was needed: harmless.
+_IRIREF = re.compile(r"<([^<>\"{}|^`\\\x00-\x20]*)>")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def with_base(text: str, base_iri: str) -> str:
+    """The query with ``base_iri`` as its base, when it has a relative IRI to resolve.
+
+    The engines resolve relative IRIs against the query's BASE and refuse them without one; the
+    protocol leaves the base to the service. A BASE put first is the base of the query's own
+    BASE declarations too (each resolves against the one before), so a query that declares
+    its own keeps it. Put on the query's first line, so the engine's line numbers stay right.
+
+    >>> with_base("CONSTRUCT { <s> <p> 1 } WHERE {}", "http://example.org/")
+    'BASE <http://example.org/> CONSTRUCT { <s> <p> 1 } WHERE {}'
+    >>> with_base("ASK { <http://a/s> ?p ?o }", "http://example.org/")
+    'ASK { <http://a/s> ?p ?o }'
+    """
+    for match in _IRIREF.finditer(text):
+        if not _SCHEME.match(match.group(1)):
+            return f"BASE <{base_iri}> {text}"
+    return text

@@ -69,7 +69,9 @@ def supervised(data: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen[b
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "graphsvc", "serve", str(data), "--port", str(port),
-         "--no-validate", "--query-isolation", "thread", "--log-level", "warning", *args],
+         "--no-validate", "--query-isolation", "thread", "--log-level", "warning",
+         # No standby process (tests/e2e/test_memory_budget.py has it): counts stay as set.
+         "--memory-budget", "0", *args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -99,7 +99,11 @@ def test_project_shape_fixtures_in_every_format(fixture: str, output_format: str
                 and fragment in row
                 for row in out.splitlines()
             ), where
-        else:
+        elif output_format == "grouped":
             assert any(
                 row.startswith(f"  {line}:") and fragment in row for row in out.splitlines()
+            ), where
+        else:
+            assert any(
+                row.startswith(f"{file}:{line}:") and fragment in row for row in out.splitlines()
             ), where

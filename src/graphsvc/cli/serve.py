@@ -6,8 +6,10 @@ Its options are generated from the settings (cli/options.py): see ``graphsvc ser
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import sys
 from typing import TYPE_CHECKING, Any
 
 from graphsvc.cli.common import configure_logging, fail, settings_from
@@ -46,7 +48,9 @@ def serve(**flags: Any) -> None:
     except ValueError as exc:
         raise fail(str(exc)) from None
     if execution.supervised:
-        _supervise(settings)
+        # A standby process is only for query threads: the remote engine's queries hold no
+        # memory here and never run away.
+        _supervise(settings, standby=settings.memory_budget > 0 and execution.executor == "threads")
         return
     from graphsvc.server.process import serve_alone
 
@@ -56,6 +60,8 @@ def serve(**flags: Any) -> None:
         port=settings.port,
         log_level=settings.log_level,
         grace=_grace(settings),
+        max_head_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
     )
 
 
@@ -77,7 +83,7 @@ def _app(settings: Settings, **hooks: Any) -> FastAPI:
         raise fail(str(exc)) from None
 
 
-def _supervise(settings: Settings) -> None:
+def _supervise(settings: Settings, *, standby: bool) -> None:
     try:
         sock = supervisor.bind(settings.host, settings.port)
     except OSError as exc:
@@ -88,7 +94,50 @@ def _supervise(settings: Settings) -> None:
         processes=settings.processes,
         grace=settings.query_timeout + 5,
         settings_json=settings.model_dump_json(),
+        standby=standby,
     )
+
+
+def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.SupervisorLink) -> None:
+    """Bound this process's memory (execution/memory.py): past its share of the budget, answer
+    the running queries 503, hand over to the standby process, and end now."""
+    import asyncio
+    import functools
+    import time
+
+    from graphsvc.errors import MemoryExceeded
+    from graphsvc.execution.memory import MemoryWatchdog, process_limit, resident_bytes
+    from graphsvc.execution.threads import ThreadedExecutor
+    from graphsvc.server.process import stop_accepting
+
+    executor = web_app.state.service.executor
+    if not isinstance(executor, ThreadedExecutor):
+        return  # queries sent from the event loop (the remote engine) hold no memory here
+    loop = asyncio.get_running_loop()
+    baseline = resident_bytes()
+    limit = process_limit(settings.memory_budget, processes=settings.processes, baseline=baseline)
+    if limit < 2 * baseline:
+        logging.getLogger(__name__).warning(
+            "--memory-budget %d MiB leaves this process %d MiB for its queries: too little; "
+            "not bounding memory",
+            settings.memory_budget >> 20,
+            max(limit - baseline, 0) >> 20,
+        )
+        return
+
+    def exceeded(_resident: int) -> None:
+        link.exiting()
+        error = MemoryExceeded(limit)
+        loop.call_soon_threadsafe(stop_accepting)  # new connections go to the standby
+        loop.call_soon_threadsafe(functools.partial(executor.fail_running, error, older_than=0.1))
+        time.sleep(0.03)  # quick queries finish, the 503s go out
+        loop.call_soon_threadsafe(executor.fail_running, error)
+        time.sleep(0.01)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(3)
+
+    MemoryWatchdog(limit, exceeded).start()
 
 
 def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> None:
@@ -110,7 +159,21 @@ def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> N
     def ready() -> None:
         # After service.start(): its forks (the dumps writer) see no other thread of ours.
         link.watch_supervisor()
+        if settings.memory_budget:
+            _watch_memory(web_app, settings, link)
         link.ready()
 
     web_app = _app(settings, on_ready=ready, on_runaway=link.retire)
-    serve_on_socket(web_app, sock, log_level=settings.log_level, grace=_grace(settings))
+    if os.environ.get(supervisor.STANDBY):
+        # Loaded; serve only when the supervisor says so (it closes our stdin if it goes away).
+        link.standing_by()
+        if sys.stdin.readline().strip() != "go":
+            os._exit(0)
+    serve_on_socket(
+        web_app,
+        sock,
+        log_level=settings.log_level,
+        grace=_grace(settings),
+        max_head_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+    )

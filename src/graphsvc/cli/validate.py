@@ -43,7 +43,10 @@ def validate(
         typer.Argument(help="RDF files or folders; none: the project's ontology, shapes and data."),
     ] = None,
     output_format: Annotated[
-        str, typer.Option("--format", "-f", help="text, json, turtle, junit, github or sarif.")
+        str,
+        typer.Option(
+            "--format", "-f", help="text, grouped, json, turtle, junit, github or sarif."
+        ),
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")

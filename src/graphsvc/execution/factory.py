@@ -19,6 +19,7 @@ def make_executor(
     timeout: float,
     max_queued: int,
     on_runaway: Callable[[], None] | None = None,
+    memory_budget: int = 0,
 ) -> Executor:
     """A new, not yet started executor of ``kind`` over ``store``."""
     if kind == "loop":
@@ -29,4 +30,10 @@ def make_executor(
         return ThreadedExecutor(
             store, workers=workers, timeout=timeout, max_queued=max_queued, on_runaway=on_runaway
         )
-    return ProcessExecutor(store, workers=workers, timeout=timeout, max_queued=max_queued)
+    return ProcessExecutor(
+        store,
+        workers=workers,
+        timeout=timeout,
+        max_queued=max_queued,
+        memory_budget=memory_budget,
+    )

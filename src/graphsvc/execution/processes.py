@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import faulthandler
 import gc
 import logging
 import multiprocessing
 import multiprocessing.connection
 import os
+import resource
 import signal
 from collections.abc import Sequence
 from multiprocessing.process import BaseProcess
@@ -26,6 +28,7 @@ from multiprocessing.process import BaseProcess
 from graphsvc.errors import (
     Forbidden,
     GraphsvcError,
+    MemoryExceeded,
     NotFound,
     ParameterError,
     QueryEvaluationError,
@@ -36,6 +39,7 @@ from graphsvc.errors import (
 )
 from graphsvc.execution.admission import Admission
 from graphsvc.execution.base import Job, evaluate
+from graphsvc.execution.memory import MARGIN, SUPERVISOR_ALLOWANCE, resident_bytes
 from graphsvc.serialize import Serialised
 from graphsvc.store.base import Store
 
@@ -55,8 +59,31 @@ class WorkerCrashed(GraphsvcError):
     kind = "internal"
 
 
+def _data_bytes() -> int:
+    """The process's data segment as the kernel counts it for RLIMIT_DATA (VmData)."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmData:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _limit_memory(allowance: int) -> None:
+    """Let this worker's private memory grow by ``allowance`` bytes at most (execution/memory.py
+    tells why a query cannot be bounded otherwise). Past it an allocation fails: pyoxigraph then
+    aborts the worker, Python raises MemoryError; either way only this worker ends."""
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = _data_bytes() + allowance
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
 def _worker_main(
-    conn: multiprocessing.connection.Connection, store: Store, parent_ends: Sequence[int] = ()
+    conn: multiprocessing.connection.Connection,
+    store: Store,
+    parent_ends: Sequence[int] = (),
+    memory_allowance: int = 0,
 ) -> None:
     # The parent decides when workers stop; Ctrl-C in a terminal reaches the whole group.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -68,6 +95,11 @@ def _worker_main(
         with contextlib.suppress(OSError):
             os.close(fd)
     store = store.prepare_for_worker()
+    if memory_allowance:
+        _limit_memory(memory_allowance)
+        # An abort is now how a query past its share ends (pyoxigraph's, on a failed
+        # allocation): expected, reported as a 503, not a fault to dump stacks for.
+        faulthandler.disable()
     while True:
         try:
             job: Job = conn.recv()
@@ -79,6 +111,9 @@ def _worker_main(
             conn.send(("syntax", exc.message, exc.line, exc.column))
         except GraphsvcError as exc:
             conn.send(("error", exc.kind, exc.message))
+        except MemoryError:
+            conn.send(("memory",))
+            return  # what it allocated may be anywhere: a fresh worker takes its place
         except Exception as exc:
             log.exception("query worker failed")
             conn.send(("crash", f"{type(exc).__name__}: {exc}"))
@@ -90,11 +125,14 @@ class _Worker:
         context: multiprocessing.context.BaseContext,
         store: Store,
         siblings: Sequence[int] = (),
+        memory_allowance: int = 0,
     ) -> None:
         self.conn, child = multiprocessing.Pipe()
         parent_ends = [self.conn.fileno(), *siblings]
         self.process: BaseProcess = context.Process(  # type: ignore[attr-defined]
-            target=_worker_main, args=(child, store, parent_ends), daemon=True
+            target=_worker_main,
+            args=(child, store, parent_ends, memory_allowance),
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -109,8 +147,18 @@ class _Worker:
 class ProcessExecutor:
     """A fixed pool of query workers behind an ``Admission``."""
 
-    def __init__(self, store: Store, *, workers: int, timeout: float, max_queued: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        workers: int,
+        timeout: float,
+        max_queued: int,
+        memory_budget: int = 0,
+    ) -> None:
         self.store = store
+        self.memory_budget = memory_budget
+        self.memory_allowance = 0
         self.size = workers
         self.timeout = timeout
         self.admission = Admission(workers, max_waiting=max_queued)
@@ -124,11 +172,21 @@ class ProcessExecutor:
         # The workers share the parent's memory copy-on-write; a garbage collection in a worker
         # would touch every object the parent made and copy its page. Frozen objects are skipped.
         gc.freeze()
+        if self.memory_budget:
+            # Each worker may grow by an equal share of what the budget leaves beside this
+            # process (whose memory the workers share until they write to it).
+            spare = self.memory_budget - resident_bytes() - SUPERVISOR_ALLOWANCE - MARGIN
+            self.memory_allowance = max(spare // self.size, 64 << 20)
         self._idle = [self._spawn() for _ in range(self.size)]
         self.started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.store, [w.conn.fileno() for w in self._all])
+        worker = _Worker(
+            self._context,
+            self.store,
+            [w.conn.fileno() for w in self._all],
+            self.memory_allowance,
+        )
         self._all.add(worker)
         return worker
 
@@ -175,11 +233,19 @@ class ProcessExecutor:
             raise
         except (EOFError, OSError) as exc:
             self._replace(worker)
+            if self.memory_allowance and worker.process.exitcode == -signal.SIGABRT:
+                # pyoxigraph aborts on a failed allocation: the worker's share was spent.
+                raise MemoryExceeded(self.memory_allowance) from None
             raise WorkerCrashed(f"the query worker stopped unexpectedly: {exc}") from None
         else:
-            self._idle.append(worker)
+            if reply[0] == "memory":
+                self._replace(worker)
+            else:
+                self._idle.append(worker)
         finally:
             self.admission.release()
+        if reply[0] == "memory":
+            raise MemoryExceeded(self.memory_allowance)
         return self._unpack(reply)
 
     @staticmethod

@@ -47,6 +47,8 @@ class ThreadedExecutor(PooledExecutor):
         self.store = store
         self.on_runaway = on_runaway
         self.runaways = 0
+        self._waiting: dict[asyncio.Future[Serialised], float] = {}
+        """The queries running, by when they began (the loop's clock)."""
 
     async def _admit(self) -> tuple[concurrent.futures.ThreadPoolExecutor, float]:
         """Take a query slot (503 when the line is full, or at the time limit); the pool and
@@ -64,22 +66,37 @@ class ThreadedExecutor(PooledExecutor):
         started = time.monotonic()
         future = pool.submit(evaluate, self.store, job)
         future.add_done_callback(self._thread_done)
+        waiting = asyncio.wrap_future(future)
+        self._waiting[waiting] = asyncio.get_running_loop().time()
         try:
             async with asyncio.timeout_at(deadline):
-                return await asyncio.wrap_future(future)
+                return await waiting
         except TimeoutError:
             if future.cancel():  # still queued: it never ran, nothing runs away
                 raise QueryTimeout(self.timeout) from None
             self._runaway(job, started)
             raise QueryTimeout(self.timeout) from None
         except asyncio.CancelledError:
-            # The client went away. The work cannot be stopped; if it outlives its limit, it is
-            # a runaway like any other.
-            if not future.done():
+            # The client went away (web/disconnect.py). Work not begun is dropped (its slot
+            # comes back through _thread_done); work begun cannot be stopped: it keeps its
+            # slot until it ends, and if it outlives its limit it is a runaway like any other.
+            if not future.cancel() and not future.done():
                 asyncio.get_running_loop().call_at(
                     deadline, self._check_overrun, future, job, started
                 )
             raise
+        finally:
+            self._waiting.pop(waiting, None)
+
+    def fail_running(self, error: Exception, *, older_than: float = 0.0) -> None:
+        """Answer the queries running for more than ``older_than`` seconds with ``error`` (on
+        the event loop's thread): their process is about to end (execution/memory.py), and their
+        clients must hear why. Called first for the old ones (which hold the memory; a query
+        that just began is most likely a quick one that may still finish), then for all."""
+        now = asyncio.get_running_loop().time()
+        for waiting, began in list(self._waiting.items()):
+            if not waiting.done() and now - began >= older_than:
+                waiting.set_exception(error)
 
     def _check_overrun(
         self, future: concurrent.futures.Future[Serialised], job: Job, started: float

@@ -12,23 +12,63 @@ from typing import Any
 
 import uvicorn
 
+from graphsvc.server.protocol import DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, guarded_protocol
 
-def serve_alone(app: Any, *, host: str, port: int, log_level: str, grace: int) -> None:
+_serving: list[uvicorn.Server] = []
+
+
+def stop_accepting() -> None:
+    """Stop taking connections (on the event loop's thread): the other processes on the shared
+    socket get the new ones. Connections already open are served on."""
+    for server in _serving:
+        for listener in server.servers:
+            listener.close()
+
+
+def serve_alone(
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    log_level: str,
+    grace: int,
+    max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES,
+    max_headers: int = DEFAULT_MAX_HEADERS,
+) -> None:
     """Bind and serve until stopped (no supervisor: query workers are forked processes)."""
     uvicorn.run(
-        app, host=host, port=port, log_level=log_level, timeout_graceful_shutdown=grace
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=grace,
+        http=guarded_protocol(max_head_bytes, max_headers),
     )
 
 
-def serve_on_socket(app: Any, sock: socket.socket, *, log_level: str, grace: int) -> None:
+def serve_on_socket(
+    app: Any,
+    sock: socket.socket,
+    *,
+    log_level: str,
+    grace: int,
+    max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES,
+    max_headers: int = DEFAULT_MAX_HEADERS,
+) -> None:
     """Serve on the supervisor's listening socket until told to stop, then leave at once.
 
     A runaway query's thread never ends by itself, and interpreter exit would wait for it:
     leaving with ``os._exit`` is how a runaway stops.
     """
     server = uvicorn.Server(
-        uvicorn.Config(app, log_level=log_level, timeout_graceful_shutdown=grace)
+        uvicorn.Config(
+            app,
+            log_level=log_level,
+            timeout_graceful_shutdown=grace,
+            http=guarded_protocol(max_head_bytes, max_headers),
+        )
     )
+    _serving.append(server)
     server.run(sockets=[sock])
     sys.stdout.flush()
     sys.stderr.flush()

@@ -17,9 +17,17 @@ whatever its children do. If it dies (even by SIGKILL), each server process sees
 pipe close and shuts down. If the first server process cannot start (the data does not parse),
 the supervisor exits with that process's exit code, after it has printed why.
 
+With a memory budget (``--memory-budget``), the supervisor also keeps a *standby* process: loaded
+and started like the others, but not accepting until told to (a line ``go`` on its standard
+input). A server process that passes its share of the budget cannot wait for a replacement to
+load (a query can allocate a gigabyte a second): it answers its queries 503 and ends at once
+(execution/memory.py), and the standby takes its place within a fraction of a second, so the
+service keeps answering; a new standby then loads. A runaway query's process is replaced by the
+standby too, when one is ready.
+
 Messages go from server processes to the supervisor over one pipe, a line each, shorter than
-PIPE_BUF so that writes from several processes never interleave: ``ready <pid>`` and
-``retire <pid>``.
+PIPE_BUF so that writes from several processes never interleave: ``ready <pid>``,
+``retire <pid>``, ``standby <pid>`` (loaded, waiting) and ``exit <pid>`` (ending now).
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ SUPERVISED = "GRAPHSVC_SUPERVISED"
 """Set in a server process's environment: ``<listen fd>,<message fd>,<lifeline fd>``."""
 SUPERVISED_SETTINGS = "GRAPHSVC_SUPERVISED_SETTINGS"
 """The supervisor's resolved settings, as JSON: flags and environment were read once, there."""
+STANDBY = "GRAPHSVC_STANDBY"
+"""Set (to 1) in a standby process's environment: load, then wait for ``go`` on stdin."""
 SUPERVISOR = "GRAPHSVC_SUPERVISOR"
 """What ``main`` runs: the listening socket's descriptor, the server command, and counts."""
 RESTART_LIMIT = 5
@@ -57,6 +67,8 @@ class _Child:
     retiring: bool = False
     replaces: int | None = None
     stopped_at: float | None = None
+    standby: bool = False
+    standing_by: bool = False
 
 
 @dataclass
@@ -69,6 +81,8 @@ class Supervisor:
     processes: int = 1
     grace: float = 31.0
     """Seconds a stopped server process has to finish its requests before SIGKILL."""
+    standby: bool = False
+    """Keep a standby process (see the module's docstring)."""
     _children: dict[int, _Child] = field(default_factory=dict)
     _stopping: bool = False
     _ever_ready: bool = False
@@ -122,13 +136,44 @@ class Supervisor:
         with contextlib.suppress(OSError):
             os.write(self._wake_end, b"!")
 
-    def _spawn(self, replaces: int | None = None) -> None:
+    def _spawn(self, replaces: int | None = None, *, standby: bool = False) -> None:
         fds = (self.sock.fileno(), self._message_end, self._lifeline)
         environment = {**self.environment, SUPERVISED: ",".join(map(str, fds))}
-        process = subprocess.Popen(self.command, env=environment, pass_fds=fds)
-        self._children[process.pid] = _Child(process, replaces=replaces)
+        if standby:
+            environment[STANDBY] = "1"
+        process = subprocess.Popen(
+            self.command,
+            env=environment,
+            pass_fds=fds,
+            stdin=subprocess.PIPE if standby else None,
+        )
+        self._children[process.pid] = _Child(process, replaces=replaces, standby=standby)
         log.info("server process %d started%s", process.pid,
+                 " as the standby" if standby else
                  f" to replace {replaces}" if replaces else "")  # fmt: skip
+
+    def _spare(self) -> _Child | None:
+        return next((c for c in self._children.values() if c.standby and c.standing_by), None)
+
+    def _promote(self, spare: _Child, replaces: int | None) -> None:
+        """Put the standby process to work (in place of ``replaces``), and start a new one."""
+        spare.standby = spare.standing_by = False
+        spare.replaces = replaces
+        stdin = spare.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(OSError):
+            stdin.write(b"go\n")
+            stdin.close()
+        log.info("standby process %d serves%s", spare.process.pid,
+                 f" in place of {replaces}" if replaces else "")  # fmt: skip
+        self._spawn(standby=True)
+
+    def _replace(self, child: _Child) -> None:
+        spare = self._spare()
+        if spare is not None:
+            self._promote(spare, child.process.pid)
+        else:
+            self._spawn(replaces=child.process.pid)
 
     def _stop(self, child: _Child) -> None:
         if child.stopped_at is None:
@@ -145,15 +190,31 @@ class Supervisor:
             if not self._ever_ready:
                 for _ in range(self.processes - 1):
                     self._spawn()
+                if self.standby:
+                    self._spawn(standby=True)
             child.ready = self._ever_ready = True
             old = self._children.get(child.replaces) if child.replaces else None
             if old is not None:
                 log.info("server process %d replaces %d", child.process.pid, old.process.pid)
                 self._stop(old)
+        elif word == "standby":
+            child.standing_by = True
+            log.info("standby process %d is ready", child.process.pid)
         elif word == "retire" and not child.retiring:
             child.retiring = True
             log.warning("server process %d has a runaway query: replacing it", child.process.pid)
-            self._spawn(replaces=child.process.pid)
+            self._replace(child)
+        elif word == "exit" and child.stopped_at is None:
+            # Ending by itself, now (its memory share is spent): not a failure to count.
+            child.retiring = True
+            child.stopped_at = time.monotonic()
+            log.warning("server process %d passed its memory limit: replacing it",
+                        child.process.pid)  # fmt: skip
+            spare = self._spare()
+            if spare is not None:
+                self._promote(spare, None)
+            else:
+                self._spawn()
 
     def _reap(self) -> int | None:
         """Forget the processes that exited; replace those that should not have."""
@@ -178,6 +239,14 @@ class Supervisor:
             log.error("server process %d exited with %s", pid, code)
             if child.retiring:
                 continue  # its replacement is already starting
+            if child.standby:
+                self._spawn(standby=True)
+                continue
+            spare = self._spare()
+            if spare is not None and child.ready:
+                # A serving process died (a crash in the engine): the standby serves at once.
+                self._promote(spare, None)
+                continue
             # A failed replacement is retried; the process it was to replace serves meanwhile.
             self._spawn(replaces=child.replaces if child.replaces in self._children else None)
         return None
@@ -212,6 +281,13 @@ class SupervisorLink:
 
     def ready(self) -> None:
         self._send("ready")
+
+    def standing_by(self) -> None:
+        self._send("standby")
+
+    def exiting(self) -> None:
+        self._retired = True
+        self._send("exit")
 
     def retire(self) -> None:
         if not self._retired:
@@ -250,7 +326,13 @@ def server_command(log_level: str) -> list[str]:
 
 
 def exec_supervisor(
-    sock: socket.socket, *, log_level: str, processes: int, grace: float, settings_json: str
+    sock: socket.socket,
+    *,
+    log_level: str,
+    processes: int,
+    grace: float,
+    settings_json: str,
+    standby: bool = False,
 ) -> None:
     """Become the supervisor: a fresh interpreter that imports only this module.
 
@@ -263,6 +345,7 @@ def exec_supervisor(
         "processes": processes,
         "grace": grace,
         "log_level": log_level,
+        "standby": standby,
     }
     environment = {**os.environ, SUPERVISOR: json.dumps(spec), SUPERVISED_SETTINGS: settings_json}
     sys.stdout.flush()
@@ -286,6 +369,7 @@ def main() -> int:
         environment=environment,
         processes=int(spec["processes"]),
         grace=float(spec["grace"]),
+        standby=bool(spec.get("standby", False)),
     )
     return supervisor.run()
 

@@ -1,7 +1,9 @@
-"""Validation reports in six formats: text, json, turtle, junit, github, sarif.
+"""Validation reports in seven formats: text, grouped, json, turtle, junit, github, sarif.
 
-* ``text``: grouped by file, one finding per line as ``file:line:col``; colour only when asked
-  (the CLI asks when its output is a terminal and ``NO_COLOR`` is not set).
+* ``text``: one line per finding, ``file:line:col: severity message [rule]``, as compilers,
+  ruff and mypy print them (terminals and editors make the place a link); colour only when
+  asked (the CLI asks when its output is a terminal and ``NO_COLOR`` is not set).
+* ``grouped``: a heading per file, then its findings as ``line:col``, details on their own line.
 * ``json``: the stable schema of docs/validate.md (``"schema": 1``; fields are only ever added).
 * ``turtle``: the W3C SHACL validation report graph (``sh:ValidationReport``), lint findings
   included as ``sh:ValidationResult``s, each result annotated with ``gsv:file``, ``gsv:line``,
@@ -30,7 +32,7 @@ from graphsvc.validation.validator import ValidationReport
 
 GSV = Namespace("https://w3id.org/graphsvc/validation#")
 JSON_SCHEMA_VERSION = 1
-FORMATS = ("text", "json", "turtle", "junit", "github", "sarif")
+FORMATS = ("text", "grouped", "json", "turtle", "junit", "github", "sarif")
 _SH_SEVERITY = {
     Severity.INFO: SH.Info,
     Severity.WARNING: SH.Warning,
@@ -86,15 +88,45 @@ def finding_dict(report: ValidationReport, finding: Finding) -> dict[str, object
     }
 
 
-def _details(report: ValidationReport, finding: Finding) -> str:
+def _detail_fields(report: ValidationReport, finding: Finding) -> list[str]:
     fields = finding_dict(report, finding)
     shown = [f"{name}: {fields[name]}" for name in ("focus", "path", "value") if fields[name]]
     if finding.rule == "shacl" and fields["shape"]:
         shown.append(f"shape: {fields['shape']}")
-    return "  ".join(shown)
+    return shown
+
+
+def _details(report: ValidationReport, finding: Finding) -> str:
+    return "  ".join(_detail_fields(report, finding))
+
+
+def _place(finding: Finding) -> str:
+    """``file:line:col``, as far as it is known (a file-level finding has no line)."""
+    where = finding.file or "(no file)"
+    if finding.line is not None:
+        where += f":{finding.line}"
+        if finding.column is not None:
+            where += f":{finding.column}"
+    return where
 
 
 def render_text(report: ValidationReport, colour: bool = False) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if colour else text
+
+    lines: list[str] = []
+    for finding in report.findings:
+        severity = paint(finding.severity.value, _COLOURS[finding.severity])
+        details = ", ".join(_detail_fields(report, finding))
+        message = f"{finding.message} ({details})" if details else finding.message
+        lines.append(f"{paint(_place(finding), _BOLD)}: {severity} {message} [{finding.rule}]")
+    for note in report.notes:
+        lines.append(f"note: {note}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def render_grouped(report: ValidationReport, colour: bool = False) -> str:
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if colour else text
 
@@ -278,6 +310,7 @@ def render_github(report: ValidationReport) -> str:
 
 RENDERERS: dict[str, Callable[[ValidationReport], str]] = {
     "text": render_text,
+    "grouped": render_grouped,
     "json": render_json,
     "turtle": render_turtle,
     "junit": render_junit,
@@ -289,6 +322,8 @@ RENDERERS: dict[str, Callable[[ValidationReport], str]] = {
 def render(report: ValidationReport, output_format: str, *, colour: bool = False) -> str:
     if output_format == "text":
         return render_text(report, colour)
+    if output_format == "grouped":
+        return render_grouped(report, colour)
     try:
         return RENDERERS[output_format](report)
     except KeyError:

@@ -82,6 +82,7 @@ class _TurtleReader:
         self.text = text
         self.tokens = list(_tokens(text))
         self.i = 0
+        self.depth = 0
         self.base = base_iri or ""
         self.quads = quads
         self.map = SourceMap(text=text)
@@ -231,6 +232,18 @@ class _TurtleReader:
             self.object(subject, predicate)
 
     def object(self, subject: str | None, predicate: str | None) -> None:
+        # Collections and blank nodes nest without bound in valid Turtle, and each level costs
+        # a few Python frames here: past a depth no hand-written file reaches, stop mapping
+        # (the parser, not this reader, decides whether the file is valid).
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep
+            self._object(subject, predicate)
+        finally:
+            self.depth -= 1
+
+    def _object(self, subject: str | None, predicate: str | None) -> None:
         token = self.peek()
         if token is None:
             return
@@ -283,12 +296,20 @@ class _TurtleReader:
                 self.take()
 
 
+MAX_DEPTH = 64
+
+
+class _TooDeep(Exception):
+    pass
+
+
 def _turtle_map(text: str, base_iri: str | None, quads: bool) -> SourceMap:
     reader = _TurtleReader(text, base_iri, quads)
     try:
         return reader.read()
-    except IndexError:
-        # The reader ran off the end of something it could not follow: keep what it found.
+    except (IndexError, _TooDeep):
+        # The reader ran off the end of something it could not follow, or nesting deeper than
+        # it maps: keep what it found (what comes later has no position).
         return reader.map
 
 

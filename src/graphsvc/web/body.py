@@ -44,6 +44,24 @@ def parse_form(data: bytes) -> list[tuple[str, str]]:
         raise ParameterError(f"the form body is not valid URL-encoded UTF-8: {exc}") from None
 
 
+def parse_url_query(query_string: bytes) -> list[tuple[str, str]]:
+    """Parse a URL's query string strictly as UTF-8, as a form body is parsed."""
+    text = decode_utf8(query_string, "the URL's query string")
+    try:
+        return parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParameterError(
+            f"the URL's query string is not UTF-8 once its %-escapes are decoded{_where(exc)}; "
+            "percent-encode the UTF-8 bytes of the text"
+        ) from None
+
+
+def _where(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return f" (byte 0x{exc.object[exc.start]:02X} is not valid there)"
+    return ""
+
+
 def media_type_of(request: Request) -> str | None:
     header = request.headers.get("content-type")
     if not header:

@@ -25,7 +25,7 @@ HERE = FIXTURES / "validate"
 PROJECT = HERE / "project"
 BROKEN = HERE / "broken"
 GSV = Namespace("https://w3id.org/graphsvc/validation#")
-FORMATS = ["text", "json", "turtle", "junit", "github"]
+FORMATS = ["text", "grouped", "json", "turtle", "junit", "github"]
 DEFAULT_BASE = "https://w3id.org/graphsvc/"
 
 
@@ -104,6 +104,12 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def check_text(case: Case, out: str, file: str) -> None:
+    line = next(row for row in out.splitlines() if row.startswith(f"{file}:{case.line}:"))
+    assert re.match(rf"{re.escape(file)}:{case.line}(:\d+)?: {case.severity} ", line), line
+    assert case.message in line and line.endswith(f" [{case.rule}]")
+
+
+def check_grouped(case: Case, out: str, file: str) -> None:
     assert f"\n{file}\n" in f"\n{out}"
     line = next(row for row in out.splitlines() if row.startswith(f"  {case.line}:"))
     assert case.severity in line and case.message in line and f"[{case.rule}]" in line
@@ -155,6 +161,7 @@ def check_github(case: Case, out: str, file: str) -> None:
 
 CHECKS = {
     "text": check_text,
+    "grouped": check_grouped,
     "json": check_json,
     "turtle": check_turtle,
     "junit": check_junit,

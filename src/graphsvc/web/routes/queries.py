@@ -16,6 +16,7 @@ from graphsvc.formats import negotiate
 from graphsvc.queries import NamedQuery
 from graphsvc.service import GraphService
 from graphsvc.web.deps import ServiceDep, TemplatesDep
+from graphsvc.web.disconnect import ClientGone, until_disconnected
 from graphsvc.web.routes.sparql import choose_media_type, query_response
 
 router = APIRouter(tags=["named queries"])
@@ -63,7 +64,12 @@ async def run_named(request: Request, service: GraphService, name: str) -> Respo
     media_type = choose_media_type(
         query.operation, request.headers.get("accept"), request.query_params.get("format")
     )
-    result = await service.run(query.text, media_type, bindings=bindings)
+    try:
+        result = await until_disconnected(
+            request.receive, service.run(query.text, media_type, bindings=bindings)
+        )
+    except ClientGone:
+        return Response(status_code=499)
     return query_response(result)
 
 

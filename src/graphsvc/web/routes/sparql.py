@@ -11,7 +11,6 @@ import functools
 from collections.abc import Sequence
 
 from fastapi import APIRouter, Request
-from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from graphsvc.errors import NotAcceptable, ParameterError, UnsupportedMediaType
@@ -26,8 +25,15 @@ from graphsvc.formats import (
 from graphsvc.serialize import GRAPH_SERIALISERS, Serialised
 from graphsvc.service import GraphService
 from graphsvc.sparql import Operation, check_depth, classify, refuse_update
-from graphsvc.web.body import decode_utf8, media_type_of, parse_form, read_body
+from graphsvc.web.body import (
+    decode_utf8,
+    media_type_of,
+    parse_form,
+    parse_url_query,
+    read_body,
+)
 from graphsvc.web.deps import TemplatesDep
+from graphsvc.web.disconnect import ClientGone, until_disconnected
 from graphsvc.web.routes import service_description
 
 router = APIRouter(tags=["SPARQL"])
@@ -38,7 +44,7 @@ QUERY_CONTENT_TYPES = [
     "application/sparql-update",
 ]
 PROTOCOL_PARAMS = {"query", "update", "default-graph-uri", "named-graph-uri", "format"}
-SINGLE_PARAMS = ("query", "update", "format")
+SINGLE_PARAMS = ("query", "update")
 GRAPH_RESULT_TYPES = [t for t in GRAPH_TYPES if t in GRAPH_SERIALISERS]
 
 
@@ -48,26 +54,71 @@ def _text_type(media_type: str) -> str:
     return media_type
 
 
-def choose_media_type(operation: Operation, accept: str | None, format_param: str | None) -> str:
-    """The response type for a query: the `format` parameter if given, else by Accept."""
+# The parameters that name a result format. `format` is ours (and Virtuoso's); SPARQLWrapper,
+# not knowing which one an endpoint reads, repeats its choice under all three, and for some
+# formats adds the media type as a second value (format=tsv&format=text/tab-separated-values).
+FORMAT_PARAMS = ("format", "output", "results")
+
+
+def _format_for(name: str, graph: bool) -> str | None:
+    """The media type a format name or media type means for this query form, or None."""
+    value = name.strip().lower()
+    # The same short names mean different things for graphs and for solutions.
+    if graph and value in ("xml", "json", "n3", "rdf"):
+        value = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle", "rdf": "rdfxml"}[value]
+    if graph and "/" in value:
+        return GRAPH_ALIASES.get(value, value)
+    resolved = resolve_format_name(value)
+    if graph and resolved in GRAPH_ALIASES:
+        resolved = GRAPH_ALIASES[resolved]
+    return resolved
+
+
+def choose_media_type(
+    operation: Operation, accept: str | None, format_param: str | Sequence[str] | None
+) -> str:
+    """The response type for a query: what the format parameter(s) name, else by Accept.
+
+    The rule (README, "Result formats"): empty values are ignored, and a value may list several
+    (comma-separated); every value must be a format
+    name or media type we know (else 406); the values that name a type we serve for this query
+    form must all name the same one (else 400), and that is the answer; when none does (CSV asked
+    of a CONSTRUCT), Accept decides, and only if Accept names nothing we serve either is it 406.
+    """
     graph = operation.returns_graph
     offered = GRAPH_RESULT_TYPES if graph else RESULT_TYPES
-    if format_param:
-        name = format_param.strip().lower()
-        # The same short names mean different things for graphs and for solutions.
-        if graph and name in ("xml", "json", "n3"):
-            name = {"xml": "rdfxml", "json": "jsonld", "n3": "turtle"}[name]
-        resolved = resolve_format_name(name)
-        if graph and resolved in GRAPH_ALIASES:
-            resolved = GRAPH_ALIASES[resolved]
-        if resolved not in offered:
+    given = [format_param] if isinstance(format_param, str) else list(format_param or ())
+    # A value may be a list of media types, as an Accept header is (SPARQLWrapper's JSON-LD).
+    values = [part.strip() for v in given for part in v.split(",") if part.strip()]
+    served: dict[str, str] = {}
+    for value in values:
+        resolved = _format_for(value, graph)
+        if resolved is None or (resolved not in RESULT_TYPES and resolved not in GRAPH_TYPES):
             raise NotAcceptable(
-                f"format {format_param!r} is not available for {operation.value} queries; "
-                f"use one of: {', '.join(offered)}",
+                f"format {value!r} is not a format graphsvc knows; "
+                f"for {operation.value} queries use one of: {', '.join(offered)}",
                 offered,
             )
-        return resolved
+        if resolved in offered:
+            served.setdefault(resolved, value)
+    if len(served) > 1:
+        raise ParameterError(
+            "the format parameters ask for different formats ("
+            + ", ".join(f"{v!r}" for v in served.values())
+            + "); give one"
+        )
+    if served:
+        return next(iter(served))
     chosen = negotiate(accept, offered, GRAPH_ALIASES if graph else ALIASES)
+    explicit = chosen is not None and accept is not None and accept.strip() not in ("", "*/*")
+    if values and not explicit:
+        if operation is Operation.UNKNOWN:
+            return offered[0]
+        raise NotAcceptable(
+            f"format {values[0]!r} is not available for {operation.value} queries; "
+            f"use one of: {', '.join(offered)}",
+            offered,
+        )
     if chosen is None and operation is Operation.UNKNOWN:
         # Not a recognisable query: the engine's syntax error is the useful answer, not a 406.
         return offered[0]
@@ -97,9 +148,11 @@ def _single(params: dict[str, list[str]], name: str) -> str | None:
 
 @functools.lru_cache(maxsize=256)
 def _url_params(query_string: bytes) -> tuple[tuple[str, str], ...]:
-    # Decoded as Starlette decodes them, once per distinct URL: clients repeat their queries,
-    # and decoding a query's URL costs as much as the rest of the request's own work.
-    return tuple(QueryParams(query_string).multi_items())
+    # Decoded once per distinct URL: clients repeat their queries, and decoding a query's URL
+    # costs as much as the rest of the request's own work. Strictly, as a form body is
+    # (body.parse_form): Starlette would put U+FFFD for bytes that are not UTF-8 (`%FF`) and
+    # run a query the client never wrote.
+    return tuple(parse_url_query(query_string))
 
 
 async def _protocol_params(request: Request, limit: int) -> dict[str, list[str]]:
@@ -142,7 +195,7 @@ async def _handle(
     params = await _protocol_params(request, max_body)
     query = _single(params, "query")
     update = _single(params, "update")
-    format_param = _single(params, "format")
+    formats = [v for name in FORMAT_PARAMS for v in params.get(name, [])]
     if query is not None and update is not None:
         raise ParameterError("give either 'query' or 'update', not both")
     if update is not None:
@@ -158,16 +211,19 @@ async def _handle(
     if not query.strip():
         raise ParameterError("the 'query' parameter is empty")
     classified = service.prepare(query)
-    media_type = choose_media_type(
-        classified.operation, request.headers.get("accept"), format_param
-    )
-    result = await service.run(
+    media_type = choose_media_type(classified.operation, request.headers.get("accept"), formats)
+    run = service.run(
         query,
         media_type,
         default_graph_uris=_iris(params.get("default-graph-uri", []), "default-graph-uri"),
         named_graph_uris=_iris(params.get("named-graph-uri", []), "named-graph-uri"),
         classified=classified,
     )
+    try:
+        result = await until_disconnected(request.receive, run)
+    except ClientGone:
+        # Nobody reads this answer; 499 (nginx's "client closed request") names it in logs.
+        return Response(status_code=499)
     return query_response(result)
 
 
