@@ -98,9 +98,10 @@ def _supervise(settings: Settings, *, standby: bool) -> None:
     )
 
 
-def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.SupervisorLink) -> None:
+def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.SupervisorLink) -> bool:
     """Bound this process's memory (execution/memory.py): past its share of the budget, answer
-    the running queries 503, hand over to the standby process, and end now."""
+    the running queries 503, hand over to the standby process, and end now. False when the
+    budget leaves too little to bound anything (the data alone nearly fill it)."""
     import asyncio
     import functools
     import time
@@ -112,7 +113,7 @@ def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.Supervi
 
     executor = web_app.state.service.executor
     if not isinstance(executor, ThreadedExecutor):
-        return  # queries sent from the event loop (the remote engine) hold no memory here
+        return False  # queries sent from the event loop (the remote engine) hold no memory here
     loop = asyncio.get_running_loop()
     baseline = resident_bytes()
     limit = process_limit(settings.memory_budget, processes=settings.processes, baseline=baseline)
@@ -123,7 +124,7 @@ def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.Supervi
             settings.memory_budget >> 20,
             max(limit - baseline, 0) >> 20,
         )
-        return
+        return False
 
     def exceeded(_resident: int) -> None:
         link.exiting()
@@ -138,6 +139,7 @@ def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.Supervi
         os._exit(3)
 
     MemoryWatchdog(limit, exceeded).start()
+    return True
 
 
 def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> None:
@@ -159,8 +161,10 @@ def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> N
     def ready() -> None:
         # After service.start(): its forks (the dumps writer) see no other thread of ours.
         link.watch_supervisor()
-        if settings.memory_budget:
-            _watch_memory(web_app, settings, link)
+        if not (settings.memory_budget and _watch_memory(web_app, settings, link)):
+            # No bound here: a standby would only double the memory held (a second copy of an
+            # in-memory store) for a takeover that never comes.
+            link.unbounded()
         link.ready()
 
     web_app = _app(settings, on_ready=ready, on_runaway=link.retire)

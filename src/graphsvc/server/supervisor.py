@@ -27,7 +27,9 @@ standby too, when one is ready.
 
 Messages go from server processes to the supervisor over one pipe, a line each, shorter than
 PIPE_BUF so that writes from several processes never interleave: ``ready <pid>``,
-``retire <pid>``, ``standby <pid>`` (loaded, waiting) and ``exit <pid>`` (ending now).
+``retire <pid>``, ``standby <pid>`` (loaded, waiting), ``exit <pid>`` (ending now) and
+``unbounded <pid>`` (this process bounds no memory, so no standby is kept: the data nearly fill
+the budget, or its queries hold no memory here).
 """
 
 from __future__ import annotations
@@ -197,6 +199,15 @@ class Supervisor:
             if old is not None:
                 log.info("server process %d replaces %d", child.process.pid, old.process.pid)
                 self._stop(old)
+        elif word == "unbounded" and self.standby:
+            # The budget bounds nothing (the data nearly fill it, or queries hold no memory
+            # here): a standby would hold a second copy of the store for nothing.
+            log.info("the memory budget bounds nothing here: no standby process")
+            self.standby = False
+            for other in list(self._children.values()):
+                if other.standby:
+                    other.retiring = True
+                    self._stop(other)
         elif word == "standby":
             child.standing_by = True
             log.info("standby process %d is ready", child.process.pid)
@@ -281,6 +292,10 @@ class SupervisorLink:
 
     def ready(self) -> None:
         self._send("ready")
+
+    def unbounded(self) -> None:
+        """This process does not bound its memory: no standby is worth keeping for it."""
+        self._send("unbounded")
 
     def standing_by(self) -> None:
         self._send("standby")
