@@ -4,36 +4,17 @@ its claims, and reads the claim as a sentence. Screenshots go to ``test-artifact
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
+from tests.e2e.chromium import shot, start_chromium, visible
 from tests.ldsupport import ld_settings
-from tests.support import ROOT, thread_server
+from tests.support import thread_server
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = ROOT / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,1600",
-]
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
@@ -43,36 +24,11 @@ def server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail(
-            "the browser test needs Debian's chromium and chromium-driver; "
-            "`sudo make browser` installs them (`make test` does, as root)"
-        )
-    # Selenium must use the driver given here, never fetch one.
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:
         driver.quit()
-
-
-def shot(browser: WebDriver, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    assert browser.save_screenshot(str(path))
-    assert path.stat().st_size > 1000
-    return path
-
-
-def visible(browser: WebDriver) -> str:
-    return " ".join(browser.find_element(By.TAG_NAME, "body").text.split())
 
 
 def test_from_the_home_page_to_a_state_and_to_its_claim(server: str, browser: WebDriver) -> None:

@@ -5,17 +5,14 @@ go to ``test-artifacts/``."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from graphsvc.config import Settings, project_root
-from tests.e2e.test_browser import CHROMEDRIVER, CHROMIUM, FLAGS, shot, visible
+from tests.e2e.chromium import shot, start_chromium, visible
 from tests.support import thread_server
 
 pytestmark = pytest.mark.e2e
@@ -32,23 +29,8 @@ def project_server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail(
-            "the browser test needs Debian's chromium and chromium-driver; "
-            "`make test` installs them (Makefile target `browser`)"
-        )
-    os.environ["SE_OFFLINE"] = "true"
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    # no script is needed to read the pictures
-    options.add_experimental_option(
-        "prefs", {"profile.managed_default_content_settings.javascript": 2}
-    )
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-charts')}")
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
+    # No script is needed to read the pictures.
+    driver = start_chromium(tmp_path_factory.mktemp("chromium-charts"), javascript=False)
     try:
         yield driver
     finally:

@@ -9,40 +9,24 @@ JavaScript off, the plain form still runs a query. Screenshots go to ``test-arti
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from tests.e2e.chromium import shot, start_chromium
 from tests.ldsupport import ld_settings
-from tests.support import ROOT, thread_server
+from tests.support import thread_server
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-ARTIFACTS = ROOT / "test-artifacts"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,1600",
-]
 JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 
 
@@ -53,26 +37,7 @@ def server() -> Iterator[str]:
 
 
 def _chromium(profile: Path, javascript: bool = True) -> WebDriver:
-    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
-        pytest.fail(
-            "the browser test needs Debian's chromium and chromium-driver; "
-            "`make test` installs them (Makefile target `browser`)"
-        )
-    os.environ["SE_OFFLINE"] = "true"  # Selenium must use the driver given here, never fetch one
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={profile}")
-    # Chrome's DevTools network events: every request the page makes, whoever starts it.
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
-    if not javascript:
-        options.add_experimental_option(
-            "prefs", {"profile.managed_default_content_settings.javascript": 2}
-        )
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(30)
-    return driver
+    return start_chromium(profile, javascript=javascript, network_log=True)
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +84,6 @@ def requested_urls(driver: WebDriver) -> list[str]:
         if message["method"] == "Network.requestWillBeSent":
             urls.append(message["params"]["request"]["url"])
     return urls
-
-
-def shot(driver: WebDriver, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    assert driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
 def wait(driver: WebDriver, timeout: float = 20):  # type: ignore[no-untyped-def]
