@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from tests.project.stores import project_dataset, project_oxigraph, rdf_files
+
 ROOT = Path(__file__).resolve().parents[2]
-GRAPH_BASE = "https://w3id.org/graphsvc/graph/"
 GS = Namespace("https://w3id.org/graphsvc/ontology#")
 ID = Namespace("https://w3id.org/graphsvc/id/")
 SCHEMA = Namespace("http://schema.org/")
@@ -37,46 +38,20 @@ ISSUE_ASK = (
 )
 
 
-def _rdf_files() -> list[Path]:
-    return sorted((ROOT / "ontology").glob("*.ttl")) + sorted((ROOT / "data").glob("*.ttl"))
-
-
-def _graph_iri(path: Path) -> str:
-    return GRAPH_BASE + path.relative_to(ROOT).with_suffix("").as_posix()
-
-
-@cache
-def _oxigraph() -> ox.Store:
-    store = ox.Store()
-    for path in _rdf_files():
-        store.load(
-            path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(_graph_iri(path))
-        )
-    return store
-
-
-@cache
-def _dataset() -> Dataset:
-    dataset = Dataset(default_union=True)
-    for path in _rdf_files():
-        dataset.graph(URIRef(_graph_iri(path))).parse(path, format="turtle")
-    return dataset
-
-
 @cache
 def _graph() -> Graph:
     graph = Graph()
-    for path in _rdf_files():
+    for path in rdf_files():
         graph.parse(path, format="turtle")
     return graph
 
 
 def _ask(query: str, engine: str) -> bool:
     if engine == "oxigraph":
-        answer = _oxigraph().query(query, use_default_graph_as_union=True)
+        answer = project_oxigraph().query(query, use_default_graph_as_union=True)
         assert isinstance(answer, ox.QueryBoolean)
         return bool(answer)
-    result = _dataset().query(query)
+    result = project_dataset().query(query)
     assert result.askAnswer is not None
     return bool(result.askAnswer)
 
@@ -90,7 +65,7 @@ def _claims() -> list[URIRef]:
 
 
 def test_at_least_24_source_graphs_and_150_claims_are_served() -> None:
-    rows = _oxigraph().query(
+    rows = project_oxigraph().query(
         "SELECT ?g (COUNT(?c) AS ?n) WHERE { GRAPH ?g { ?c a "
         "<https://w3id.org/graphsvc/ontology#Claim> } } GROUP BY ?g"
     )
@@ -185,7 +160,7 @@ def test_nothing_points_to_files_outside_the_repository() -> None:
     outside = re.compile(
         r"\b(facts|modeling|sources-2)\.md|(?<![/`])identifiers\.md|/work/|shared/domain"
     )
-    files = [*_rdf_files(), *(ROOT / "queries").glob("*.rq"), *(ROOT / "data").glob("**/*.md")]
+    files = [*rdf_files(), *(ROOT / "queries").glob("*.rq"), *(ROOT / "data").glob("**/*.md")]
     files += [ROOT / "README.md"]
     for path in files:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):

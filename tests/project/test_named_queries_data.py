@@ -13,18 +13,18 @@ import importlib.util
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 import pytest
-from rdflib import Dataset, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.term import Identifier
+
+from tests.project.stores import project_dataset, project_oxigraph
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERIES = ROOT / "queries"
-GRAPH_BASE = "https://w3id.org/graphsvc/graph/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = {"iri", "string", "integer", "decimal", "date", "boolean"}
 _PARAM = re.compile(r"^#\+ param:(.*)$", re.M)
@@ -60,32 +60,6 @@ def _params(text: str) -> list[Param]:
         name, kind, default, _description = (f.strip() for f in match.group(1).split("|", 3))
         params.append(Param(name, kind, default))
     return params
-
-
-def _rdf_files() -> list[Path]:
-    return sorted((ROOT / "ontology").glob("*.ttl")) + sorted((ROOT / "data").glob("*.ttl"))
-
-
-def _graph_iri(path: Path) -> str:
-    return GRAPH_BASE + path.relative_to(ROOT).with_suffix("").as_posix()
-
-
-@cache
-def _oxigraph() -> ox.Store:
-    store = ox.Store()
-    for path in _rdf_files():
-        store.load(
-            path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(_graph_iri(path))
-        )
-    return store
-
-
-@cache
-def _rdflib() -> Dataset:
-    dataset = Dataset(default_union=True)
-    for path in _rdf_files():
-        dataset.graph(URIRef(_graph_iri(path))).parse(path, format="turtle")
-    return dataset
 
 
 def _ox_term(kind: str, value: str) -> ox.NamedNode | ox.Literal:
@@ -125,7 +99,7 @@ def _bindings(key: str) -> tuple[str, dict[str, tuple[str, str]]]:
 def _run_oxigraph(key: str) -> list[Row]:
     text, params = _bindings(key)
     substitutions = {ox.Variable(n): _ox_term(k, v) for n, (k, v) in params.items()}
-    solutions = _oxigraph().query(
+    solutions = project_oxigraph().query(
         text, use_default_graph_as_union=True, substitutions=substitutions
     )
     assert isinstance(solutions, ox.QuerySolutions)
@@ -136,7 +110,7 @@ def _run_oxigraph(key: str) -> list[Row]:
 def _run_rdflib(key: str) -> list[Row]:
     text, params = _bindings(key)
     bindings = {n: _rdflib_term(k, v) for n, (k, v) in params.items()}
-    result = _rdflib().query(text, initBindings=bindings)
+    result = project_dataset().query(text, initBindings=bindings)
     names = [str(v) for v in result.vars or []]
     rows: list[Row] = []
     for row in result:
