@@ -63,9 +63,19 @@ async def see_other(
     )
 
 
+# The documents about IRIs under the base: /doc/ for a thing <base>id/<path>, /about/ for any
+# other <base><path> (iris.IriMap.document_path says why there are two).
+DOCUMENT_PREFIXES = {"/doc/": "id/", "/about/": ""}
+
+
 @router.get(
     "/doc/{path:path}",
     summary="The description of a thing, as HTML, Turtle, JSON-LD, N-Triples or RDF/XML",
+    response_class=Response,
+)
+@router.get(
+    "/about/{path:path}",
+    summary="The description of any other IRI under the base (as /doc/ for <base>id/ IRIs)",
     response_class=Response,
 )
 async def document(
@@ -77,25 +87,10 @@ async def document(
     path: str,
 ) -> Response:
     stem, media_type = split_suffix(path)
-    iri = iri_map.iri_for("id/" + stem)
-    return await _document(request, service, templates, iri_map, dataset, iri, media_type)
-
-
-@router.get(
-    "/about/{path:path}",
-    summary="The description of any other IRI under the base (as /doc/ for <base>id/ IRIs)",
-    response_class=Response,
-)
-async def about(
-    request: Request,
-    service: ServiceDep,
-    templates: TemplatesDep,
-    iri_map: IriMapDep,
-    dataset: DatasetDep,
-    path: str,
-) -> Response:
-    stem, media_type = split_suffix(path)
-    iri = iri_map.iri_for(stem)
+    # Which of the two routes matched (its template, whatever path the app is mounted under).
+    route = getattr(request.scope.get("route"), "path", "/doc/")
+    prefix = next((p for p in DOCUMENT_PREFIXES if route.startswith(p)), "/doc/")
+    iri = iri_map.iri_for(DOCUMENT_PREFIXES[prefix] + stem)
     return await _document(request, service, templates, iri_map, dataset, iri, media_type)
 
 
