@@ -203,3 +203,30 @@ def small_settings(**overrides: object) -> Settings:
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def logged_server(
+    *args: str, wait_for_standby: bool = True
+) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
+    """``graphsvc serve ARGS`` on a free port with its log in a file (tests read what the
+    supervisor says); yields once it answers and, by default, once its standby process is ready."""
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        log = Path(folder) / "serve.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "graphsvc", "serve", "--port", str(port), *args],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                base_url = f"http://127.0.0.1:{port}"
+                wait_healthy(base_url, timeout=60)
+                deadline = time.monotonic() + 60
+                while wait_for_standby and "is ready" not in log.read_text():
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+                yield base_url, process, log
+            finally:
+                stop(process)

@@ -6,9 +6,6 @@ server past 4 GiB in 6 s before. The whole process tree is measured from /proc w
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import ROOT, child_pids, free_port, stop, wait_healthy
+from tests.support import ROOT, child_pids, logged_server
 
 BUDGET = 1 << 30
 CARTESIAN = "SELECT * { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?c ?f ?i"
@@ -43,26 +40,11 @@ def tree_resident(root: int) -> int:
 def project_server(isolation: str) -> Iterator[tuple[str, int, Path]]:
     """`graphsvc serve` on the project's ontology and data; its URL, its pid (with threads, the
     supervisor's, which the command becomes) and its log, once its standby process is ready."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "serve.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "graphsvc", "serve", "--port", str(port),
-                 "--query-isolation", isolation, str(ROOT / "ontology"), str(ROOT / "data")],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                base_url = f"http://127.0.0.1:{port}"
-                wait_healthy(base_url, timeout=60)
-                deadline = time.monotonic() + 60
-                while isolation == "thread" and "is ready" not in log.read_text():
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.1)
-                yield base_url, process.pid, log
-            finally:
-                stop(process)
+    with logged_server(
+        "--query-isolation", isolation, str(ROOT / "ontology"), str(ROOT / "data"),
+        wait_for_standby=isolation == "thread",
+    ) as (base_url, process, log):  # fmt: skip
+        yield base_url, process.pid, log
 
 
 @pytest.mark.parametrize("isolation", ["thread", "process"])

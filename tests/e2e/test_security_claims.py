@@ -6,13 +6,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from tests.support import FIXTURES, child_pids, free_port, stop, wait_healthy
+from tests.support import FIXTURES, child_pids, free_port, logged_server, stop, wait_healthy
 
 # An eight-way product of the small fixture's 14 triples: minutes of work, far past any limit.
 SLOW = "SELECT (COUNT(*) AS ?n) { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(8)) + " }"
@@ -34,49 +33,33 @@ def cpu_ticks(root: int) -> int:
 def test_thread_runaway_is_answered_at_once_and_its_cpu_freed_when_the_standby_serves() -> None:
     """Default mode (query threads): 503 at the limit; the thread runs on until its process is
     stopped, which happens as soon as the standby process serves in its place."""
-    port = free_port()
-    with tempfile.TemporaryDirectory() as folder:
-        log = Path(folder) / "serve.log"
-        with log.open("w") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "graphsvc", "serve", "--port", str(port),
-                 "--query-timeout", "1", str(FIXTURES / "small")],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            try:
-                base_url = f"http://127.0.0.1:{port}"
-                wait_healthy(base_url, timeout=60)
-                deadline = time.monotonic() + 60
-                while "is ready" not in log.read_text():
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.1)
-                started = time.monotonic()
-                response = httpx.get(f"{base_url}/sparql", params={"query": SLOW}, timeout=30)
-                assert response.status_code == 503
-                assert "time limit" in response.json()["error"]["message"]
-                assert time.monotonic() - started < 3
-                # The standby took over; the process with the runaway thread is stopped.
-                deadline = time.monotonic() + 10
-                while not (found := re.search(r"standby process \d+ serves in place of (\d+)",
-                                              log.read_text())):  # fmt: skip
-                    assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.05)
-                old = int(found.group(1))
-                while old in child_pids(process.pid):
-                    assert time.monotonic() < deadline, "the runaway's process was not stopped"
-                    time.sleep(0.05)
-                # A new standby loads meanwhile (that is work, not a runaway): let it finish.
-                while log.read_text().count("is ready") < 2:
-                    assert time.monotonic() < deadline + 50, log.read_text()
-                    time.sleep(0.1)
-                before = cpu_ticks(process.pid)
-                time.sleep(1.0)
-                assert cpu_ticks(process.pid) - before < 20, "something still burns CPU"
-                ask = httpx.get(f"{base_url}/sparql", params={"query": "ASK {}"})
-                assert ask.json()["boolean"] is True
-            finally:
-                stop(process)
+    with logged_server("--query-timeout", "1", str(FIXTURES / "small")) as (
+        base_url, process, log,
+    ):  # fmt: skip
+        started = time.monotonic()
+        response = httpx.get(f"{base_url}/sparql", params={"query": SLOW}, timeout=30)
+        assert response.status_code == 503
+        assert "time limit" in response.json()["error"]["message"]
+        assert time.monotonic() - started < 3
+        # The standby took over; the process with the runaway thread is stopped.
+        deadline = time.monotonic() + 10
+        while not (found := re.search(r"standby process \d+ serves in place of (\d+)",
+                                      log.read_text())):  # fmt: skip
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        old = int(found.group(1))
+        while old in child_pids(process.pid):
+            assert time.monotonic() < deadline, "the runaway's process was not stopped"
+            time.sleep(0.05)
+        # A new standby loads meanwhile (that is work, not a runaway): let it finish.
+        while log.read_text().count("is ready") < 2:
+            assert time.monotonic() < deadline + 50, log.read_text()
+            time.sleep(0.1)
+        before = cpu_ticks(process.pid)
+        time.sleep(1.0)
+        assert cpu_ticks(process.pid) - before < 20, "something still burns CPU"
+        ask = httpx.get(f"{base_url}/sparql", params={"query": "ASK {}"})
+        assert ask.json()["boolean"] is True
 
 
 def test_a_chain_that_would_overflow_the_engines_stack_is_400_and_the_server_stays() -> None:

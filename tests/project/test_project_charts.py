@@ -5,27 +5,14 @@ page."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
-import pytest
 from httpx import Client
 
-from graphsvc.config import Settings, project_root
 from tests.ldsupport import check_page
-from tests.support import app_client
 from tests.web.test_linkeddata_site import html
 
 NIS = "https://w3id.org/graphsvc/id/organization/national-intelligence-service"
-
-
-@pytest.fixture(scope="module")
-def project_app() -> Iterator[Client]:
-    if not (project_root() / "data").is_dir():
-        pytest.fail("the project's data/ folder is missing")
-    settings = Settings(query_workers=2, validate_on_load=False)  # type: ignore[call-arg]
-    with app_client(settings) as client:
-        yield client
 
 
 def test_the_deaths_comparison_shows_every_claimant_with_bounds(project_app: Client) -> None:

@@ -3,27 +3,13 @@ its ontology is documented, through the app in process."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from httpx import Client
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from graphsvc.config import Settings, project_root
+from graphsvc.config import project_root
 from tests.ldsupport import GS, SK, check_page
-from tests.support import app_client
 from tests.web.test_linkeddata_site import html
-
-
-@pytest.fixture(scope="module")
-def project_app() -> Iterator[Client]:
-    """The project's own ontology, shapes and data, one named graph per file."""
-    if not (project_root() / "data").is_dir():
-        pytest.fail("the project's data/ folder is missing")
-    settings = Settings(query_workers=2, validate_on_load=False)  # type: ignore[call-arg]
-    with app_client(settings) as client:
-        yield client
 
 
 def test_the_project_data_renders(project_app: Client) -> None:
