@@ -53,8 +53,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _no_graphsvc_environment() -> Iterator[None]:
-    """No test sees the developer's GRAPHSVC_* settings (a test sets what it needs itself).
+def _no_graphsvc_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test sees the developer's GRAPHSVC_* settings (a test sets what it needs itself), and
+    none writes to the developer's cache: GRAPHSVC_CACHE_DIR is a folder of the session's.
 
     Session-scoped: it holds before the module fixtures that start servers, and a module fixture
     may still set a variable for its own server (the validate tests' project root) without a
@@ -64,6 +65,7 @@ def _no_graphsvc_environment() -> Iterator[None]:
         for name in list(os.environ):
             if name.startswith("GRAPHSVC_") and name not in KEPT:
                 patch.delenv(name)
+        patch.setenv("GRAPHSVC_CACHE_DIR", str(tmp_path_factory.mktemp("graphsvc-cache")))
         yield
 
 

@@ -14,17 +14,16 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from graphsvc.config import Execution, Settings, project_root, resolve_execution
-from graphsvc.errors import LoadError
+from graphsvc.errors import GraphsvcError, LoadError
 from graphsvc.load import check_source, discover
 from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
 from graphsvc.store.remote.config import RemoteConfig
 from graphsvc.store.remote.store import RemoteStore
-from graphsvc.validation.reports import render
-from graphsvc.validation.validator import (
-    ValidationOptions,
-    require_conforming,
-    validate_paths,
-)
+from graphsvc.validation.cache import Outcome, ValidationCache, default_cache_dir
+from graphsvc.validation.progress import Progress
+from graphsvc.validation.serving import NO_SHAPES, Fingerprint, ServeCheck, fingerprint
+from graphsvc.validation.validator import ValidationReport, require_conforming
+from graphsvc.validation.worker import Result, Skipped, ValidationJob
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +89,14 @@ def service_from_settings(
         queries_dir=settings.resolved_queries_dir(),
     )
     if validate:
-        return build_validated(build, settings.paths, project_root=root, base_iri=settings.base_iri)
+        return build_validated(
+            build,
+            settings.paths,
+            project_root=root,
+            base_iri=settings.base_iri,
+            cache_dir=settings.cache_dir or default_cache_dir(),
+            concurrent=settings.store_path is None,
+        )
     return build()
 
 
@@ -119,6 +125,7 @@ class _Versioned(Protocol):
 
 
 Built = TypeVar("Built", bound=_Versioned)
+_UNVALIDATED = "serving %d files without SHACL validation: %s"
 
 
 def build_validated(
@@ -127,36 +134,100 @@ def build_validated(
     *,
     project_root: Path,
     base_iri: str,
+    cache_dir: Path | None = None,
+    concurrent: bool = True,
     attempts: int = 3,
 ) -> Built:
-    """Validate the files to serve, then build from them; refuse data that does not conform.
+    """Validate the files to serve and build from them; refuse data that does not conform.
+
+    What is validated, against which shapes, is ``validation.serving``'s rule: the project
+    against its shapes; given files against their own, if they have any, else not at all. A
+    conforming result is kept in ``cache_dir`` (None: no cache) under the fingerprint of the
+    bytes validated, and reused while they do not change. Otherwise the validation runs in a
+    process of its own (``validation.worker``), ``concurrent``ly with ``build`` unless the build
+    writes somewhere lasting (a store on disk must never be filled with data then refused).
 
     The store loader reads the files again (pyoxigraph's bulk loader from the path, which is
-    what makes big and on-disk loads fast). Reading is cheap; what matters is that the data served
-    is the data validated, so the loaded files' digest must equal the validated one, or the files
-    changed in between (an editor saving during ``--reload``) and it all starts again.
+    what makes big and on-disk loads fast). What matters is that the data served is the data
+    validated, so the loaded files' digest must equal the validated one, or the files changed
+    in between (an editor saving during ``--reload``) and it all starts again.
     """
+    check = ServeCheck(tuple(str(p) for p in paths), str(project_root), base_iri)
+    cache = ValidationCache(cache_dir) if cache_dir is not None else None
     for _ in range(attempts):
-        report = validate_paths(
-            paths, project_root=project_root, options=ValidationOptions(base_iri=base_iri)
-        )
-        require_conforming(report)
-        for note in report.notes:
-            log.warning("validation: %s", note)
-        if report.findings:  # below the failing severity: worth reading, not worth refusing
-            log.warning("validation found:\n%s", render(report, "text").rstrip())
-        log.info(
-            "validated %d files in %.2f s: %s",
-            len(report.files),
-            report.seconds,
-            "conforms" if report.conforms else "does not conform",
-        )
-        built = build()
-        if built.version == report.digest:
+        sources = check.served()
+        found = fingerprint(check, sources)
+        if not check.serves_project and not found.mentions_shacl:
+            log.info(_UNVALIDATED, found.files, NO_SHAPES)
+            return build()
+        cached = cache.get(found.key) if cache is not None else None
+        if cached is not None:
+            _log_outcome(cached, reused=True)
+            built = build()
+            digest = cached.digest
+        else:
+            result, built_or_none = _validate_while(build if concurrent else None, check, found)
+            if isinstance(result, Skipped):
+                log.info(_UNVALIDATED, found.files, result.reason)
+                return built_or_none if built_or_none is not None else build()
+            _log_outcome(result, reused=False)
+            if cache is not None and result.digest == found.digest:
+                cache.put(found.key, result)
+            built = built_or_none if built_or_none is not None else build()
+            digest = result.digest
+        if built.version == digest:
             return built
         log.warning("the files changed while they were loaded: validating them again")
         del built
     raise LoadError(f"the files kept changing while they were loaded ({attempts} attempts)")
+
+
+def _validate_while(
+    build: Callable[[], Built] | None, check: ServeCheck, found: Fingerprint
+) -> tuple[Outcome | Skipped, Built | None]:
+    """Validate in a child process while ``build`` (if given) runs here; raise on refusal."""
+    job = ValidationJob(check, found.files)
+    built: Built | None = None
+    try:
+        with Progress(job.describe):
+            try:
+                built = build() if build is not None else None
+            except GraphsvcError:
+                # Data that does not parse: the validation's report says where, as it always
+                # has (exit code 2); the loader's error if the validation has nothing to say.
+                _refuse(job.wait())
+                raise
+            result = job.wait()
+    finally:
+        job.stop()
+    _refuse(result)
+    assert isinstance(result, (Outcome, Skipped))
+    return result, built
+
+
+def _refuse(result: Result) -> None:
+    if isinstance(result, GraphsvcError):
+        raise result
+    if isinstance(result, ValidationReport):
+        require_conforming(result)
+        raise AssertionError("a report that conforms comes as an Outcome")
+
+
+def _log_outcome(outcome: Outcome, *, reused: bool) -> None:
+    for note in outcome.notes:
+        log.warning("validation: %s", note)
+    if outcome.findings:  # below the failing severity: worth reading, not worth refusing
+        log.warning("validation found:\n%s", outcome.findings)
+    if reused:
+        log.info(
+            "validation reused: %d files unchanged since they were validated (%d triples, "
+            "%.2f s then): conforms",
+            outcome.files,
+            outcome.triples,
+            outcome.seconds,
+        )
+    else:
+        log.info("validated %d files in %.2f s: conforms", outcome.files, outcome.seconds)
 
 
 def check_inputs(settings: Settings, *, supervisor: bool) -> Execution:

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     validate_on_load: bool = setting(
         True, "Refuse to serve data that fails its shapes.", alias="validate"
     )
+    cache_dir: Path | None = setting(
+        None, "Folder for results kept between starts (validation).",
+        shown_default="$XDG_CACHE_HOME/graphsvc or ~/.cache/graphsvc",
+    )  # fmt: skip
     entailment: bool = setting(
         True, "Add the RDFS closure (subclasses, subproperties) in the graph <base>graph/entailed."
     )

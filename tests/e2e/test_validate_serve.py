@@ -1,5 +1,8 @@
-"""``graphsvc serve`` refusing data that fails its shapes; ``--reload`` keeping the last good
-graph. (``POST /validate`` itself is in tests/web/test_validate_http.py.)"""
+"""``graphsvc serve`` refusing data that fails its shapes (the project's, or given files' own),
+serving given files without shapes unchecked, reusing a validation while the files stay the same;
+``--reload`` keeping the last good graph. (``POST /validate`` itself is in
+tests/web/test_validate_http.py; the rule and the cache in tests/unit/validation/test_serving.py.)
+"""
 
 from __future__ import annotations
 
@@ -16,11 +19,17 @@ from tests.support import free_port, stop
 from tests.web.test_validate_http import BROKEN, GOOD, PROJECT
 
 
-def _serve(*args: str, log: Path) -> subprocess.Popen[bytes]:
+# Given files carry their shapes: the validate fixtures' ontology folder holds the shapes.
+SHAPES = str(PROJECT / "ontology")
+
+
+def _serve(*args: str, log: Path, cache: Path | None = None) -> subprocess.Popen[bytes]:
+    environment = {**os.environ, "GRAPHSVC_PROJECT_ROOT": str(PROJECT)}
+    environment["GRAPHSVC_CACHE_DIR"] = str(cache or log.parent / "cache")
     with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
             [sys.executable, "-m", "graphsvc", "serve", *args, "--workers", "1"],
-            env={**os.environ, "GRAPHSVC_PROJECT_ROOT": str(PROJECT)},
+            env=environment,
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
@@ -40,16 +49,48 @@ def _ready(base: str, timeout: float = 60) -> dict[str, object]:
     raise AssertionError(f"{base} did not become ready")
 
 
-def test_serve_refuses_data_that_does_not_conform(tmp_path: Path) -> None:
+def test_serve_refuses_files_that_violate_their_own_shapes(tmp_path: Path) -> None:
     log = tmp_path / "serve.log"
-    process = _serve(str(BROKEN / "shape-min-count.ttl"), "--port", str(free_port()), log=log)
+    broken = str(BROKEN / "shape-min-count.ttl")
+    process = _serve(broken, SHAPES, "--port", str(free_port()), log=log)
     try:
         assert process.wait(timeout=60) == 1
     finally:
         stop(process)
     output = log.read_text()
-    assert "shape-min-count.ttl" in output and "9:1" in output
+    assert "shape-min-count.ttl:9:1" in output
     assert "A claim needs a claimant" in output and "--no-validate" in output
+
+
+def test_serve_serves_files_without_shapes_unchecked(tmp_path: Path) -> None:
+    """The same file, alone: no shapes of its own, so nothing to check it against."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    process = _serve(str(BROKEN / "shape-min-count.ttl"), "--port", str(port), log=log)
+    try:
+        assert _ready(f"http://127.0.0.1:{port}")["triples"] == 3
+    finally:
+        stop(process)
+    output = log.read_text()
+    assert "serving 1 files without SHACL validation: none of them declares SHACL shapes" in output
+    assert "validated" not in output
+
+
+def test_serving_the_project_twice_reuses_the_validation(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    logs = []
+    for run in ("cold", "warm"):
+        port = free_port()
+        log = tmp_path / f"{run}.log"
+        process = _serve("--port", str(port), log=log, cache=cache)
+        try:
+            _ready(f"http://127.0.0.1:{port}")
+        finally:
+            stop(process)
+        logs.append(log.read_text())
+    cold, warm = logs
+    assert "validated 3 files in" in cold and "validation reused" not in cold, cold
+    assert "validation reused: 3 files unchanged" in warm and "validated 3" not in warm, warm
 
 
 def test_serve_with_no_validate_serves_it_anyway(tmp_path: Path) -> None:
@@ -68,7 +109,7 @@ def test_reload_keeps_the_last_good_graph_and_swaps_in_good_edits(tmp_path: Path
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "serve.log"
-    process = _serve(str(data), "--port", str(port), "--reload", log=log)
+    process = _serve(str(data), SHAPES, "--port", str(port), "--reload", log=log)
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
     def triples() -> int:

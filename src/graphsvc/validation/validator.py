@@ -19,7 +19,7 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,9 +140,15 @@ def validate_files(
     options: ValidationOptions,
     *,
     documents: dict[int, tuple[bytes, str]] | None = None,
+    progress: Callable[[str, int], None] | None = None,
 ) -> ValidationReport:
-    """Validate ``inputs``. ``documents`` gives in-memory content for data file number i."""
+    """Validate ``inputs``. ``documents`` gives in-memory content for data file number i.
+
+    ``progress`` hears of each step: ``("reading", 0)``, then ``("checking", triples)``.
+    """
     started = time.perf_counter()
+    if progress is not None:
+        progress("reading", 0)
     plan = [(s, "data") for s in inputs.data]
     plan += [(s, "ontology") for s in inputs.ontology]
     plan += [(s, "shapes") for s in inputs.shapes]
@@ -182,6 +188,8 @@ def validate_files(
             shapes_graph = Graph()
             for loaded in shape_files:
                 _add_quads(shapes_graph, loaded)
+        if progress is not None:
+            progress("checking", len(data_graph))
         locator = Locator(files, data_graph)
         findings: list[Finding] = []
         if shapes_graph is None:

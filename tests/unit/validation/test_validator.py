@@ -372,10 +372,11 @@ def test_namespace_option_checks_another_vocabulary(tmp_path: Path) -> None:
 
 def test_served_data_is_the_validated_data(tmp_path: Path) -> None:
     """A file edited between validation and loading is validated again before it is served."""
-    import hashlib
     from types import SimpleNamespace
 
     from graphsvc.assemble import build_validated
+    from graphsvc.load import discover
+    from graphsvc.service import sources_digest
     from graphsvc.validation.validator import ShapesViolated
 
     data = tmp_path / "data.ttl"
@@ -384,17 +385,26 @@ def test_served_data_is_the_validated_data(tmp_path: Path) -> None:
     edits = [good + "\n# an innocent edit\n", good.replace("gs:claimant state:north-korea ;", "")]
     calls: list[str] = []
 
+    # The project's ontology and shapes are served along: given files are validated against the
+    # shapes among them. Validation first, then the load (as over a store on disk).
+    paths = [data, PROJECT / "ontology"]
+
     def build() -> SimpleNamespace:
         calls.append(data.read_text())
         if edits:  # an editor saves while the store is being loaded
             data.write_text(edits.pop(0))
-        return SimpleNamespace(version=hashlib.sha256(data.read_bytes()).hexdigest()[:16])
+        return SimpleNamespace(version=sources_digest(discover(paths, base_iri=DEFAULT_BASE)))
+
+    def validated() -> SimpleNamespace:
+        return build_validated(
+            build, paths, project_root=PROJECT, base_iri=DEFAULT_BASE, concurrent=False
+        )
 
     with pytest.raises(ShapesViolated) as refused:
-        build_validated(build, [data], project_root=PROJECT, base_iri=DEFAULT_BASE)
+        validated()
     # First load: edited meanwhile; second: edited again, and this time to break the shapes.
     assert len(calls) == 2
     assert "needs a claimant" in refused.value.report.findings[0].message
     data.write_text(good)
-    built = build_validated(build, [data], project_root=PROJECT, base_iri=DEFAULT_BASE)
+    built = validated()
     assert len(calls) == 3 and built.version
