@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -23,7 +24,7 @@ from graphsvc.validation.cache import Outcome, ValidationCache, default_cache_di
 from graphsvc.validation.progress import Progress
 from graphsvc.validation.serving import NO_SHAPES, Fingerprint, ServeCheck, fingerprint
 from graphsvc.validation.validator import ValidationReport, require_conforming
-from graphsvc.validation.worker import Result, Skipped, ValidationJob
+from graphsvc.validation.worker import Result, Skipped, ValidationJob, start_early
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,8 @@ class _Versioned(Protocol):
 
 Built = TypeVar("Built", bound=_Versioned)
 _UNVALIDATED = "serving %d files without SHACL validation: %s"
+EARLY_VALIDATION = "_GRAPHSVC_VALIDATING"
+"""Set by ``start_validation``: the fingerprint being validated for this start."""
 
 
 def build_validated(
@@ -143,7 +146,8 @@ def build_validated(
     What is validated, against which shapes, is ``validation.serving``'s rule: the project
     against its shapes; given files against their own, if they have any, else not at all. A
     conforming result is kept in ``cache_dir`` (None: no cache) under the fingerprint of the
-    bytes validated, and reused while they do not change. Otherwise the validation runs in a
+    bytes validated, and reused while they do not change; if a process is validating those bytes
+    already (``start_validation``), its result is awaited. Otherwise the validation runs in a
     process of its own (``validation.worker``), ``concurrent``ly with ``build`` unless the build
     writes somewhere lasting (a store on disk must never be filled with data then refused).
 
@@ -155,31 +159,63 @@ def build_validated(
     check = ServeCheck(tuple(str(p) for p in paths), str(project_root), base_iri)
     cache = ValidationCache(cache_dir) if cache_dir is not None else None
     for _ in range(attempts):
-        sources = check.served()
-        found = fingerprint(check, sources)
+        found = fingerprint(check, check.served())
         if not check.serves_project and not found.mentions_shacl:
             log.info(_UNVALIDATED, found.files, NO_SHAPES)
             return build()
-        cached = cache.get(found.key) if cache is not None else None
-        if cached is not None:
-            _log_outcome(cached, reused=True)
-            built = build()
-            digest = cached.digest
-        else:
-            result, built_or_none = _validate_while(build if concurrent else None, check, found)
+        built: Built | None = None
+        outcome = cache.get(found.key) if cache is not None else None
+        fresh = os.environ.get(EARLY_VALIDATION) == found.key  # validated for this start
+        if outcome is None and cache is not None and cache.busy(found.key):
+            built = build() if concurrent else None
+            with Progress(functools.partial(_waiting, found)):
+                cache.wait(found.key)
+            outcome, fresh = cache.get(found.key), True
+        if outcome is None:
+            result, built = _validate_while(
+                build if concurrent and built is None else None, check, found
+            )
             if isinstance(result, Skipped):
                 log.info(_UNVALIDATED, found.files, result.reason)
-                return built_or_none if built_or_none is not None else build()
-            _log_outcome(result, reused=False)
-            if cache is not None and result.digest == found.digest:
-                cache.put(found.key, result)
-            built = built_or_none if built_or_none is not None else build()
-            digest = result.digest
-        if built.version == digest:
+                return built if built is not None else build()
+            outcome, fresh = result, True
+            if cache is not None and outcome.digest == found.digest:
+                cache.put(found.key, outcome)
+        _log_outcome(outcome, reused=not fresh)
+        built = built if built is not None else build()
+        if built.version == outcome.digest:
             return built
         log.warning("the files changed while they were loaded: validating them again")
         del built
     raise LoadError(f"the files kept changing while they were loaded ({attempts} attempts)")
+
+
+def _waiting(found: Fingerprint, seconds: float) -> str:
+    return f"validating {found.files} files… {seconds:.0f} s"
+
+
+def start_validation(settings: Settings) -> None:
+    """Start the validation ``service_from_settings`` will need, now, in a process of its own
+    that stores its result in the cache (``validation.worker.start_early``): ``graphsvc serve``
+    calls it before it becomes the supervisor, so validation overlaps the whole start. Nothing
+    is started when there is nothing to validate, the result is cached already, or the cache
+    cannot be written (the server process then validates as usual)."""
+    if not settings.validate_on_load or settings.engine == "remote":
+        return
+    check = ServeCheck(
+        tuple(str(p) for p in settings.paths), str(project_root()), settings.base_iri
+    )
+    cache_dir = settings.cache_dir or default_cache_dir()
+    try:
+        found = fingerprint(check, check.served())
+    except (OSError, LoadError):
+        return  # the server process reports it
+    if not check.serves_project and not found.mentions_shacl:
+        return
+    if ValidationCache(cache_dir).get(found.key) is not None:
+        return
+    if start_early(check, cache_dir, found):
+        os.environ[EARLY_VALIDATION] = found.key  # inherited by the server processes
 
 
 def _validate_while(
@@ -233,8 +269,10 @@ def _log_outcome(outcome: Outcome, *, reused: bool) -> None:
 def check_inputs(settings: Settings, *, supervisor: bool) -> Execution:
     """What can be checked before a port is bound or a process started: the settings'
     combination, and that every file to serve exists, has a known format and passes the
-    pre-parse safety checks (``load.check_source``). Parsing and validation come with the load.
-    Raises ``ValueError`` or ``LoadError``; returns how queries will run."""
+    pre-parse safety checks (``load.check_source``). Parsing and validation come with the load;
+    once the inputs pass, the validation is started (``start_validation``) so that it runs
+    while the server starts. Raises ``ValueError`` or ``LoadError``; returns how queries will
+    run."""
     execution = resolve_execution(settings, supervisor=supervisor)
     if settings.engine != "remote":
         root = project_root()
@@ -244,4 +282,5 @@ def check_inputs(settings: Settings, *, supervisor: bool) -> Execution:
             project_root=root if settings.serves_project_data else None,
         ):
             check_source(source)
+        start_validation(settings)
     return execution

@@ -18,7 +18,6 @@ import httpx
 from tests.support import free_port, stop
 from tests.web.test_validate_http import BROKEN, GOOD, PROJECT
 
-
 # Given files carry their shapes: the validate fixtures' ontology folder holds the shapes.
 SHAPES = str(PROJECT / "ontology")
 

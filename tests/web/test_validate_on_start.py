@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from graphsvc.namespaces import DEFAULT_BASE_IRI
+from graphsvc.validation.cache import ValidationCache
+from graphsvc.validation.serving import ServeCheck, fingerprint
 from graphsvc.validation.validator import ShapesViolated
+from graphsvc.validation.worker import start_early
 from graphsvc.web.app import create_app
 from tests.support import app_client, small_settings
 from tests.unit.validation.test_serving import DATA, NAMELESS, SHAPES
@@ -79,3 +83,21 @@ def test_an_unwritable_cache_does_not_stop_the_start(
         create_app(small_settings(paths=[data, shapes], cache_dir=blocker))
     assert "cannot keep the validation result" in caplog.text
     assert "validated 2 files" in caplog.text
+
+
+def test_a_validation_started_early_is_awaited_not_repeated(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``graphsvc serve`` starts the validation before it becomes the supervisor; the server
+    process then waits for that result (the cache's lock) instead of validating again."""
+    data, shapes, cache = tmp_path / "data.ttl", tmp_path / "shapes.ttl", tmp_path / "cache"
+    data.write_text(DATA)
+    shapes.write_text(SHAPES)
+    check = ServeCheck((str(data), str(shapes)), str(tmp_path), DEFAULT_BASE_IRI)
+    found = fingerprint(check, check.served())
+    assert start_early(check, cache, found)
+    assert not start_early(check, cache, found)  # under way already: not twice
+    log = _build(caplog, data, shapes, cache=cache)
+    assert "validated 2 files" in log and "reused" not in log, log
+    assert ValidationCache(cache).get(found.key) is not None
+    assert "validation reused" in _build(caplog, data, shapes, cache=cache)

@@ -1,4 +1,4 @@
-"""``python -m graphsvc.validation``: the validation process ``graphsvc serve`` starts (worker.py)."""
+"""``python -m graphsvc.validation``: the validation process of ``graphsvc serve`` (worker.py)."""
 
 import sys
 

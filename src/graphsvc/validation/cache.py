@@ -5,16 +5,25 @@ validated, the options and the versions of graphsvc and its SHACL engine), one s
 result in ``<cache dir>/validation/``. Only a conforming result is kept: one that does not conform
 stops the start anyway, and is computed again (with its full report) next time.
 
+A validation under way holds an exclusive ``flock`` on ``<key>.lock`` in the same folder, so
+another process starting on the same bytes (the server process after the command that started
+the validation early, a second server process, the standby) waits for that result instead of
+computing it again (``busy``, ``wait``). The lock goes with the process that holds it, however
+it ends.
+
 The cache is an optimisation and nothing more: a folder that cannot be created, read or written
 (a read-only home) is logged and the start goes on; an entry that cannot be read is a miss.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -101,3 +110,52 @@ class ValidationCache:
             )
             return False
         return True
+
+    def _lock_path(self, key: str) -> Path:
+        return self.folder / f"{key}.lock"
+
+    def lock(self, key: str) -> int | None:
+        """An open descriptor holding the exclusive lock for ``key``; None if another holds it.
+
+        Raises ``OSError`` when the folder cannot be written.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            return None
+        except BaseException:
+            os.close(descriptor)
+            raise
+        return descriptor
+
+    def busy(self, key: str) -> bool:
+        """Whether a process is validating these very bytes now."""
+        with self._opened(key) as descriptor:
+            if descriptor is None:
+                return False
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            return False
+
+    def wait(self, key: str) -> None:
+        """Until the process validating these bytes is done (its result is then in the cache)."""
+        with self._opened(key) as descriptor:
+            if descriptor is not None:
+                fcntl.flock(descriptor, fcntl.LOCK_SH)
+
+    @contextlib.contextmanager
+    def _opened(self, key: str) -> Iterator[int | None]:
+        try:
+            descriptor = os.open(self._lock_path(key), os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            yield None
+            return
+        try:
+            yield descriptor
+        finally:
+            os.close(descriptor)  # and with it any lock taken here

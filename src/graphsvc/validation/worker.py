@@ -1,33 +1,50 @@
-"""Validation in a process of its own, which exits when done.
+"""Validation in a process of its own, which exits when done (``python -m graphsvc.validation``).
 
-``python -m graphsvc.validation`` runs ``main``. SHACL runs over an rdflib graph, several times the
-size of the data in memory; in its own process that memory goes back to the system when it
-exits, instead of staying in the server for as long as it serves. It also runs on the other core
-while the server loads its store (pyoxigraph's bulk loader releases the GIL; rdflib and pyshacl
-would hold it).
+SHACL runs over an rdflib graph, several times the size of the data in memory; in its own
+process that memory goes back to the system when it exits, instead of staying in the server for
+as long as it serves. It also runs on the other core while the server loads its store
+(pyoxigraph's bulk loader releases the GIL; rdflib and pyshacl would hold it).
 
-The protocol, parent and child both here: the parent writes a pickled ``ServeCheck`` to the
-child's standard input; the child writes lines ``progress {"phase": ..., "triples": ...}`` to its
-standard output, then ``result SIZE`` and SIZE bytes of a pickled result: an ``Outcome`` (it
-conforms), the whole ``ValidationReport`` (it does not: the refusal prints it), ``Skipped``
-(no shapes to validate against) or the ``GraphsvcError`` that stopped it. Its standard error is
-the server's. Only graphsvc's own processes write these pickles, through pipes.
+Two ways to run it. Attached (``ValidationJob``), from the process that builds the service: the
+parent gives the ``ServeCheck`` as JSON on the command line; the child writes lines
+``progress {"phase": ..., "triples": ...}`` to its standard output, then ``result SIZE`` and
+SIZE bytes of a pickled result: an ``Outcome`` (it conforms), the whole ``ValidationReport``
+(it does not: the refusal prints it), ``Skipped`` (no shapes to validate against) or the
+``GraphsvcError`` that stopped it. Its standard error is the server's. Only graphsvc's own
+processes write these pickles, through a pipe.
+
+Early (``start_early``), from ``graphsvc serve`` before it becomes the supervisor, so that
+validation overlaps everything the start does (the supervisor's and the server process's
+imports, the load): the child holds the cache's lock for the fingerprint and stores a
+conforming result in the cache; the server process waits for the lock and reads the result.
+Either way the child ends when the process it works for (``--owner``) is gone.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import logging
+import os
 import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import IO
 
 from graphsvc.errors import GraphsvcError, LoadError
-from graphsvc.validation.cache import Outcome
-from graphsvc.validation.serving import NO_SHAPES, ServeCheck, serving_inputs
+from graphsvc.validation.cache import Outcome, ValidationCache
+from graphsvc.validation.serving import (
+    NO_SHAPES,
+    Fingerprint,
+    ServeCheck,
+    fingerprint,
+    serving_inputs,
+)
 from graphsvc.validation.validator import ValidationReport, validate_files
 
 
@@ -61,8 +78,39 @@ def _portable(result: Result) -> bytes:
     return payload
 
 
-def main() -> int:
-    check = pickle.load(sys.stdin.buffer)
+def _watch_owner(owner: int) -> None:
+    """End this process soon after the process it validates for is gone (stopped, killed)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="graphsvc-owner", daemon=True).start()
+
+
+def _check_argument(check: ServeCheck) -> str:
+    return json.dumps(asdict(check))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graphsvc.validation")
+    parser.add_argument("check", help="what to validate: a ServeCheck as JSON")
+    parser.add_argument("--owner", type=int, required=True, help="end when this process ends")
+    parser.add_argument("--keep", type=Path, help="store a conforming result in this cache")
+    parser.add_argument("--lock-fd", type=int, help="descriptor holding the cache lock")
+    arguments = parser.parse_args(argv)
+    fields = json.loads(arguments.check)
+    check = ServeCheck(tuple(fields["paths"]), fields["project_root"], fields["base_iri"])
+    _watch_owner(arguments.owner)
+    if arguments.keep is not None:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return _validate_into(check, ValidationCache(arguments.keep))
     out = sys.stdout.buffer
 
     def progress(phase: str, triples: int) -> None:
@@ -75,6 +123,47 @@ def main() -> int:
     return 0
 
 
+def _validate_into(check: ServeCheck, cache: ValidationCache) -> int:
+    """Validate early, for a start to come; only a conforming result is kept (and one for the
+    very bytes read: the fingerprint is taken first, and the result must be for its digest)."""
+    found = fingerprint(check, check.served())
+    result = run(check)
+    if isinstance(result, Outcome) and result.digest == found.digest:
+        cache.put(found.key, result)
+    return 0
+
+
+def start_early(check: ServeCheck, cache_dir: Path, found: Fingerprint) -> bool:
+    """Start validating ``check`` now, in a process that outlives this one (``graphsvc serve``
+    execs into its supervisor), holding the cache lock for ``found.key`` so that the server
+    process waits for this result rather than computing it again. False when it was not started:
+    the cache cannot be written, or these bytes are being validated already."""
+    cache = ValidationCache(cache_dir)
+    try:
+        descriptor = cache.lock(found.key)
+    except OSError:
+        return False  # the server process validates, and says why the cache cannot be written
+    if descriptor is None:
+        return False
+    command = [
+        sys.executable, "-m", "graphsvc.validation", _check_argument(check),
+        "--owner", str(os.getpid()), "--keep", str(cache_dir), "--lock-fd", str(descriptor),
+    ]  # fmt: skip
+    try:
+        # Twice forked, so that nothing of this process's (nor of what it execs into) has to
+        # reap it; in this process group still, so that Ctrl-C ends it with the rest.
+        middle = os.fork()
+        if middle == 0:
+            try:
+                subprocess.Popen(command, stdin=subprocess.DEVNULL, pass_fds=(descriptor,))
+            finally:
+                os._exit(0)
+        os.waitpid(middle, 0)
+    finally:
+        os.close(descriptor)  # the child's copy holds the lock now
+    return True
+
+
 class ValidationJob:
     """The parent's side: start the child now, collect its result later (``wait``)."""
 
@@ -83,22 +172,16 @@ class ValidationJob:
         self.phase = "starting"
         self.triples = 0
         self._payload: bytes | None = None
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "graphsvc.validation"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
-        assert self.process.stdin is not None and self.process.stdout is not None
-        stdout = self.process.stdout
+        command = [
+            sys.executable, "-m", "graphsvc.validation", _check_argument(check),
+            "--owner", str(os.getpid()),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
+        assert self.process.stdout is not None
         self._reader = threading.Thread(
-            target=self._read, args=(stdout,), name="graphsvc-validation", daemon=True
+            target=self._read, args=(self.process.stdout,), name="graphsvc-validation", daemon=True
         )
         self._reader.start()
-        try:
-            self.process.stdin.write(pickle.dumps(check))
-            self.process.stdin.close()
-        except OSError:
-            pass  # it died at once: wait() says so
 
     def _read(self, stdout: IO[bytes]) -> None:
         for line in iter(stdout.readline, b""):
@@ -133,6 +216,5 @@ class ValidationJob:
         self._close()
 
     def _close(self) -> None:
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None and not pipe.closed:
-                pipe.close()
+        if self.process.stdout is not None and not self.process.stdout.closed:
+            self.process.stdout.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ PREFIXES = (
 )
 SHAPES = PREFIXES + (
     "ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ;\n"
-    "  sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:message \"A person needs a name.\" ] .\n"
+    '  sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:message "A person needs a name." ] .\n'
 )
 DATA = PREFIXES + 'ex:ada a ex:Person ; ex:name "Ada" .\n'
 NAMELESS = PREFIXES + "ex:bob a ex:Person .\n"
@@ -191,3 +192,17 @@ def test_progress_is_drawn_on_a_terminal_only() -> None:
     with Progress(lambda seconds: "never", stream=piped, interval=0.01):
         pass
     assert piped.getvalue() == ""
+
+
+def test_the_cache_lock_says_when_a_validation_is_under_way(tmp_path: Path) -> None:
+    cache = ValidationCache(tmp_path)
+    assert not cache.busy("k1")
+    descriptor = cache.lock("k1")
+    assert descriptor is not None
+    try:
+        assert cache.busy("k1") and not cache.busy("k2")
+        assert cache.lock("k1") is None  # one validation of the same bytes at a time
+    finally:
+        os.close(descriptor)
+    assert not cache.busy("k1")
+    cache.wait("k1")  # returns at once: nobody holds it
