@@ -165,12 +165,18 @@ def build_validated(
             return build()
         built: Built | None = None
         outcome = cache.get(found.key) if cache is not None else None
-        fresh = os.environ.get(EARLY_VALIDATION) == found.key  # validated for this start
+        # Validated for this start, by the process ``start_validation`` started: not reused.
+        how = "early" if os.environ.get(EARLY_VALIDATION) == found.key else "reused"
         if outcome is None and cache is not None and cache.busy(found.key):
-            built = build() if concurrent else None
+            try:
+                built = build() if concurrent else None
+            except GraphsvcError:
+                # As below: the validation's account of data that does not parse, if it has one.
+                _validate_while(None, check, found)
+                raise
             with Progress(functools.partial(_waiting, found)):
                 cache.wait(found.key)
-            outcome, fresh = cache.get(found.key), True
+            outcome, how = cache.get(found.key), "early"
         if outcome is None:
             result, built = _validate_while(
                 build if concurrent and built is None else None, check, found
@@ -178,10 +184,10 @@ def build_validated(
             if isinstance(result, Skipped):
                 log.info(_UNVALIDATED, found.files, result.reason)
                 return built if built is not None else build()
-            outcome, fresh = result, True
+            outcome, how = result, "here"
             if cache is not None and outcome.digest == found.digest:
                 cache.put(found.key, outcome)
-        _log_outcome(outcome, reused=not fresh)
+        _log_outcome(outcome, how)
         built = built if built is not None else build()
         if built.version == outcome.digest:
             return built
@@ -249,12 +255,14 @@ def _refuse(result: Result) -> None:
         raise AssertionError("a report that conforms comes as an Outcome")
 
 
-def _log_outcome(outcome: Outcome, *, reused: bool) -> None:
+def _log_outcome(outcome: Outcome, how: str) -> None:
+    """``how``: validated ``here``, ``early`` (by the process the command started), or
+    ``reused`` (cached by an earlier start)."""
     for note in outcome.notes:
         log.warning("validation: %s", note)
     if outcome.findings:  # below the failing severity: worth reading, not worth refusing
         log.warning("validation found:\n%s", outcome.findings)
-    if reused:
+    if how == "reused":
         log.info(
             "validation reused: %d files unchanged since they were validated (%d triples, "
             "%.2f s then): conforms",
@@ -263,7 +271,12 @@ def _log_outcome(outcome: Outcome, *, reused: bool) -> None:
             outcome.seconds,
         )
     else:
-        log.info("validated %d files in %.2f s: conforms", outcome.files, outcome.seconds)
+        log.info(
+            "validated %d files in %.2f s%s: conforms",
+            outcome.files,
+            outcome.seconds,
+            " (in the process started with the command)" if how == "early" else "",
+        )
 
 
 def check_inputs(settings: Settings, *, supervisor: bool) -> Execution:

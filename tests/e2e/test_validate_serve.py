@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -138,3 +139,19 @@ def test_reload_keeps_the_last_good_graph_and_swaps_in_good_edits(tmp_path: Path
         assert triples() == good_count + 1
     finally:
         stop(process)
+
+
+def test_a_project_file_that_does_not_parse_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Validation starts with the command, the load in the server process: the error is the
+    same either way, with its file and line, and exit code 2."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECT, project)
+    (project / "data" / "bad.ttl").write_text("@prefix ex: <https://example.org/> .\nex:a ex:b .\n")
+    environment = {**os.environ, "GRAPHSVC_PROJECT_ROOT": str(project)}
+    environment["GRAPHSVC_CACHE_DIR"] = str(tmp_path / "cache")
+    result = subprocess.run(
+        [sys.executable, "-m", "graphsvc", "serve", "--port", str(free_port())],
+        env=environment, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "bad.ttl:2:" in result.stderr
