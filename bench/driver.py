@@ -135,6 +135,7 @@ def measure(holder: list[Server], data: Path, queries: list[Query], opts: Option
         "ready_seconds": first.ready_seconds,
         "settled_seconds": first.settled_seconds,
         "settled": first.settled,
+        "settles": system.settle_path is not None,
         "memory_ready": asdict(first.memory_ready),
         "memory_settled": asdict(first.memory_settled),
     }

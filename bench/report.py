@@ -203,7 +203,7 @@ def _value(value: float | None) -> str:
 
 
 def _met(met: bool | None) -> str:
-    return "skipped" if met is None else "yes" if met else "no"
+    return "not measured" if met is None else "yes" if met else "no"
 
 
 def _latency_table(result: dict, queried: list[str]) -> list[str]:
@@ -306,16 +306,20 @@ def _throughput_table(result: dict) -> list[str]:
 def _memory_table(result: dict) -> list[str]:
     floor = result["floor"]
     lines = ["### Start-up and memory", "",
-             "| system | time to first answer (s) | PSS when ready (MiB) | RSS sum when ready "
-             "(MiB) | processes | PSS after the run (MiB) | RSS sum after the run (MiB) "
-             "| peak PSS (MiB) |", "|---|---|---|---|---|---|---|---|",
-             f"| pyoxigraph in-process (bulk load) | {floor['load_seconds']:.2f} | "
+             "| system | time to first answer (s) | dumps written (s) | PSS when ready (MiB) "
+             "| RSS sum when ready (MiB) | processes | PSS after the run (MiB) "
+             "| RSS sum after the run (MiB) | peak PSS (MiB) |",
+             "|---|---|---|---|---|---|---|---|---|",
+             f"| pyoxigraph in-process (bulk load) | {floor['load_seconds']:.2f} | — | "
              f"{_mib(floor['memory_after_load'])} | "
              f"{_mib(floor.get('rss_after_load', floor['memory_after_load']))} | 1 | — | — | "
              f"{_mib(floor['peak_memory'])} |"]  # fmt: skip
     for name, row in result["systems"].items():
         ready, end = row["memory_ready"], row["memory_at_end"]
-        lines.append(f"| {name} | {row['ready_seconds']:.2f} | {_mib(ready['pss'])} | "
+        dumps = "—"
+        if row.get("settles"):
+            dumps = f"{row['settled_seconds']:.1f}" + ("" if row["settled"] else " (not yet)")
+        lines.append(f"| {name} | {row['ready_seconds']:.2f} | {dumps} | {_mib(ready['pss'])} | "
                      f"{_mib(ready['rss'])} | {ready['processes']} | {_mib(end['pss'])} | "
                      f"{_mib(end['rss'])} | {_mib(row['peak_memory'])} |")  # fmt: skip
     lines += ["", "Time to first answer: process start to the first 200 to `ASK {}` (the floor: "
@@ -323,6 +327,8 @@ def _memory_table(result: dict) -> list[str]:
               "/proc/PID/smaps_rollup: PSS counts a page shared by several processes once in "
               "all, the RSS sum once per process (docs/performance.md). When ready = at that "
               "first answer; the peak is sampled every 0.5 s over the system's whole run. "
+              "Dumps written: process start to graphsvc's dumps being ready (written in the "
+              "background after the first answer; the driver measures after them). "
               "graphsvc-remote's memory is its own, Virtuoso's is in its row."]  # fmt: skip
     startup = result.get("startup", {"startup_seconds": math.nan, "first_ready_seconds": math.nan})
     lines += ["", f"Restarted on its on-disk store (graphsvc-disk), graphsvc answered in "

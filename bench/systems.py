@@ -118,6 +118,7 @@ class Server:
     pid: int
     ready_seconds: float
     settled_seconds: float
+    settled: bool
     memory_ready: Memory
     memory_settled: Memory
 
@@ -222,6 +223,7 @@ class Running(Server):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.stop()
                 raise RuntimeError(f"{self.system.name} exited; see {self.log.name}")
             conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             status = None
