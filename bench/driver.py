@@ -171,7 +171,11 @@ def measure(holder: list[Server], data: Path, queries: list[Query], opts: Option
 def run_system(system: System, data: Path, queries: list[Query], opts: Options) -> dict:
     log = opts.out / f"{system.name}.log"
     holder: list[Server] = [Running(system, data, log, opts.ready_timeout)]
-    out = measure(holder, data, queries, opts)
+    try:
+        out = measure(holder, data, queries, opts)
+    except BaseException:
+        holder[0].stop()  # never left running behind a failure
+        raise
     if system.restart:
         # Started again on what the first start left on disk (graphsvc --store): an open.
         again = Running(system, data, log, opts.ready_timeout)
@@ -202,7 +206,9 @@ def virtuoso_missing() -> str | None:
             "installs Debian's virtuoso-opensource")  # fmt: skip
 
 
-def run_remote(data: Path, triples: int, queries: list[Query], opts: Options) -> dict:
+def run_remote(
+    data: Path, triples: int, queries: list[Query], opts: Options, failed: dict[str, str]
+) -> dict:
     """A private Virtuoso bulk-loaded with the file: measured directly, then graphsvc
     --engine remote in front of it (tests/remote/virtuoso.py and bench/remote_overhead.py)."""
     from tests.remote.virtuoso import running_virtuoso
@@ -226,13 +232,20 @@ def run_remote(data: Path, triples: int, queries: list[Query], opts: Options) ->
             _log(f"{triples}: virtuoso (started in {started:.1f} s, loaded in "
                  f"{loaded['seconds']:.1f} s)")  # fmt: skip
             server = Attached(direct, virtuoso.http_port, virtuoso.process.pid, ready)
-            found[direct.name] = measure([server], data, queries, opts)
+            try:
+                found[direct.name] = measure([server], data, queries, opts)
+            finally:
+                server.stop()
             found[direct.name].update(
                 start_seconds=started, load_seconds=loaded["seconds"], load_how=loaded["how"],
                 settings=settings,
             )  # fmt: skip
             _log(f"{triples}: {front.name}")
-            found[front.name] = run_system(front, data, queries, opts)
+            try:
+                found[front.name] = run_system(front, data, queries, opts)
+            except Exception as error:
+                failed[front.name] = _failure(error, opts.out / f"{front.name}.log")
+                _log(f"{triples}: {front.name} failed: {error}")
     return found
 
 
@@ -263,15 +276,16 @@ def run_scale(triples: int, opts: Options) -> dict:
         _log(f"{triples}: {system.name}")
         try:
             result["systems"][system.name] = run_system(system, data, queries, opts)
-        except RuntimeError as error:
+        except Exception as error:
             # A system that does not start (or stops) is reported, and the others still run.
             result["failed"][system.name] = _failure(error, opts.out / f"{system.name}.log")
             _log(f"{triples}: {system.name} failed: {error}")
     missing = "not run (--virtuoso off)" if opts.virtuoso == "off" else virtuoso_missing()
     if missing is None:
         try:
-            result["systems"].update(run_remote(data, triples, queries, opts))
-        except RuntimeError as error:
+            remote = run_remote(data, triples, queries, opts, result["failed"])
+            result["systems"].update(remote)
+        except Exception as error:
             result["failed"]["virtuoso"] = _failure(error, opts.out / "graphsvc-remote.log")
             _log(f"{triples}: the Virtuoso rows failed: {error}")
     else:
