@@ -313,7 +313,9 @@ def _verbatim(result: QueryResult, media_type: str, max_rows: int) -> Serialised
     return passthrough(result.verbatim, kind, media_type, max_rows)
 
 
-def passthrough(verbatim: Verbatim, kind: str, media_type: str, max_rows: int) -> Serialised | None:
+def passthrough(
+    verbatim: Verbatim, kind: str, media_type: str, max_rows: int
+) -> Serialised | None:
     """``verbatim`` sent as it is, if it can be: the format asked for, and too short to hold more
     rows than the cap. ``kind``: what the query returns (ask, select or graph)."""
     if verbatim.media_type != media_type:

@@ -34,17 +34,9 @@ def data_repository(tmp_path: Path) -> Path:
 
     def git(*args: str) -> str:
         return subprocess.run(
-            ["git", "-C", str(repo), *args],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={
-                **os.environ,
-                "GIT_AUTHOR_NAME": "t",
-                "GIT_AUTHOR_EMAIL": "t@example.org",
-                "GIT_COMMITTER_NAME": "t",
-                "GIT_COMMITTER_EMAIL": "t@example.org",
-            },
+            ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True,
+            env={**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                 "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"},
         ).stdout.strip()
 
     git("init", "--quiet", "--initial-branch=main")
@@ -83,7 +75,9 @@ def run_step(
             **env,
         },
     )
-    outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+    outputs = dict(
+        line.split("=", 1) for line in output.read_text().splitlines() if "=" in line
+    )
     outputs["_summary"] = summary.read_text()
     outputs["_stdout"] = result.stdout + result.stderr
     return result.returncode, outputs
@@ -111,12 +105,8 @@ def test_the_action_gates_and_writes_reports(data_repository: Path, tmp_path: Pa
         steps()["validate"],
         data_repository,
         tmp_path,
-        {
-            "PATHS": "",
-            "FAIL_ON": "violation",
-            "FORMATS": "github, sarif,junit",
-            "OUTPUT_DIR": "reports",
-        },
+        {"PATHS": "", "FAIL_ON": "violation", "FORMATS": "github, sarif,junit",
+         "OUTPUT_DIR": "reports"},
     )
     assert code == 1, outputs["_stdout"]
     assert outputs["exit-code"] == "1"
@@ -128,9 +118,7 @@ def test_the_action_gates_and_writes_reports(data_repository: Path, tmp_path: Pa
 
 def test_the_action_passes_conforming_data(data_repository: Path, tmp_path: Path) -> None:
     code, outputs = run_step(
-        steps()["validate"],
-        data_repository,
-        tmp_path,
+        steps()["validate"], data_repository, tmp_path,
         {"PATHS": "", "FAIL_ON": "violation", "FORMATS": "github", "OUTPUT_DIR": "reports"},
     )
     assert code == 0, outputs["_stdout"]

@@ -16,7 +16,6 @@ from tests.support import thread_server
 
 pytestmark = pytest.mark.e2e
 
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     with thread_server(ld_settings()) as base_url:

@@ -45,8 +45,8 @@ def own_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         f"@prefix ex: <{base}resource/> .\n"
         "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        f'ex:ada a foaf:Person ; rdfs:label "Ada"@en ; foaf:knows <{base}people/grace> .\n'
-        f'<{base}people/grace> rdfs:label "Grace"@en .\n'
+        f"ex:ada a foaf:Person ; rdfs:label \"Ada\"@en ; foaf:knows <{base}people/grace> .\n"
+        f"<{base}people/grace> rdfs:label \"Grace\"@en .\n"
     )
     settings = small_settings(paths=[folder], base_iri=base, validate_on_load=False)
     with thread_server(settings, port=port) as base_url:

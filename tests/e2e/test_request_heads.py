@@ -178,9 +178,7 @@ def test_chunked_and_large_bodies_arrive_whole(base_url: str) -> None:
     request = (
         b"POST /sparql HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
         b"Content-Type: application/sparql-query\r\n\r\n"
-        + f"{len(body):x}\r\n".encode()
-        + body
-        + b"\r\n0\r\n\r\n"
+        + f"{len(body):x}\r\n".encode() + body + b"\r\n0\r\n\r\n"
         + f"GET {ASK} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
     )
     reply = exchange(base_url, request, responses=2)

@@ -30,14 +30,8 @@ def graphsvc(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     ("case", "code"),
-    [
-        ("reordered", 0),
-        ("value-changed", 1),
-        ("claim-added", 1),
-        ("resource-renamed", 1),
-        ("link-removed", 1),
-        ("shapes-changed", 1),
-    ],
+    [("reordered", 0), ("value-changed", 1), ("claim-added", 1), ("resource-renamed", 1),
+     ("link-removed", 1), ("shapes-changed", 1)],
 )
 def test_exit_code_says_whether_the_graph_changed(case: str, code: int) -> None:
     result = graphsvc("diff", f"{DIFF}/base", f"{DIFF}/{case}")
@@ -89,9 +83,7 @@ def test_usage_and_parse_errors_exit_2(args: list[str]) -> None:
 def test_two_commits_of_this_repository() -> None:
     shallow = subprocess.run(
         ["git", "-C", str(ROOT), "rev-parse", "--is-shallow-repository"],
-        capture_output=True,
-        text=True,
-        check=False,
+        capture_output=True, text=True, check=False,
     )
     if shallow.stdout.strip() == "true":
         pytest.skip("a shallow clone has not got the commits compared here (git fetch --unshallow)")

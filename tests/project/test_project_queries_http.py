@@ -33,12 +33,8 @@ def _project(rows: list[dict[str, Any]], variables: list[str]) -> list[tuple[str
 def test_named_query_answers(project_app: Client, key: str) -> None:
     name = key.split("#", 1)[0]
     expected = EXPECTED[key]
-    response = project_app.get(
-        f"/queries/{name}",
-        params=expected["params"],
-        headers={"Accept": "application/sparql-results+json"},
-        timeout=30,
-    )
+    response = project_app.get(f"/queries/{name}", params=expected["params"],
+                         headers={"Accept": "application/sparql-results+json"}, timeout=30)
     assert response.status_code == 200, response.text
     bindings = response.json()["results"]["bindings"]
     variables = sorted({v for row in expected["rows"] for v in row})
@@ -55,7 +51,6 @@ def test_claim_answers_name_the_claimant_and_status(project_app: Client) -> None
     queries = listing.json()["queries"]
     assert len(queries) == 51  # 22 on the founding article + 29 of the claims graph
     for query in queries:
-        response = project_app.get(
-            f"/queries/{query['name']}", params={"format": "json"}, timeout=30
-        )
+        response = project_app.get(f"/queries/{query['name']}",
+                             params={"format": "json"}, timeout=30)
         assert {"claimant", "status"} <= set(response.json()["head"]["vars"]), query["name"]

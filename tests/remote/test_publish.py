@@ -184,10 +184,9 @@ def test_readers_see_the_old_graph_or_the_new_one_never_a_mixture(
             assert (report.added, report.deleted) == (size, 8000 - size)
         # A few reads of the last version too, however slow the machine.
         wait_until = time.monotonic() + 10
-        while (
-            time.monotonic() < wait_until
-            and sum(1 for began, _, _ in reads if began >= switches[-1][1]) < 3
-        ):
+        while time.monotonic() < wait_until and sum(
+            1 for began, _, _ in reads if began >= switches[-1][1]
+        ) < 3:
             time.sleep(0.05)
     finally:
         stop.set()

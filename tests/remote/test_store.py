@@ -46,9 +46,8 @@ def answer(store: Store, request: QueryRequest) -> object:
     if isinstance(result, AskResult):
         return result.value
     if isinstance(result, SelectResult):
-        rows = (
-            tuple(sorted(zip(result.variables, map(_key, row), strict=True))) for row in result.rows
-        )
+        rows = (tuple(sorted(zip(result.variables, map(_key, row), strict=True)))
+                for row in result.rows)
         return sorted(result.variables), collections.Counter(rows)
     return collections.Counter(
         tuple(map(_key, (t.subject, t.predicate, t.object))) for t in result.triples
@@ -160,11 +159,9 @@ def test_wrong_credentials_are_a_remote_store_error(virtuoso: Virtuoso) -> None:
 def test_a_partial_answer_at_the_stores_own_limit_is_not_returned(virtuoso: Virtuoso) -> None:
     # Virtuoso's "anytime" answer: 200 with partial results, flagged only in a header.
     store = RemoteStore(virtuoso.config(SMALL_RELEASE, query_params={"timeout": "300"}))
-    cartesian = (
-        "SELECT (COUNT(*) AS ?n) WHERE { "
-        + " ".join(f"?a{i} ?b{i} ?c{i} ." for i in range(7))
-        + " }"
-    )
+    cartesian = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+        f"?a{i} ?b{i} ?c{i} ." for i in range(7)
+    ) + " }"
     with pytest.raises(Unavailable, match="its own time limit"):
         store.query(QueryRequest(cartesian))
     store.close()

@@ -40,7 +40,9 @@ def test_linked_blank_nodes_stay_in_one_chunk() -> None:
                     by_label.setdefault(term.value, set()).add(number)
     assert all(len(where) == 1 for where in by_label.values()), by_label
     assert by_label["a"] == by_label["b"] == by_label["c"] != by_label["z"]
-    assert sorted(map(str, (t for part in parts for t in part))) == sorted(map(str, plain + linked))
+    assert sorted(map(str, (t for part in parts for t in part))) == sorted(
+        map(str, plain + linked)
+    )
 
 
 def test_a_component_larger_than_a_chunk_goes_whole() -> None:

@@ -116,7 +116,8 @@ def test_the_server_process_runs_an_app_it_is_given() -> None:
 
 def test_no_import_cycle() -> None:
     graph = {
-        name: {t for t in m.top_level if t in MODULES and t != name} for name, m in MODULES.items()
+        name: {t for t in m.top_level if t in MODULES and t != name}
+        for name, m in MODULES.items()
     }
     index: dict[str, int] = {}
     low: dict[str, int] = {}

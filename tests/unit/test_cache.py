@@ -71,7 +71,10 @@ def test_service_answers_a_repeated_query_from_the_cache() -> None:
 def test_cache_is_off_by_default_and_on_through_the_setting() -> None:
     assert small_settings().result_cache_bytes == 0
     with app_client(small_settings(result_cache_bytes=1 << 20)) as app:
-        answers = [app.get("/sparql", params={"query": NAMES, "format": "json"}) for _ in range(3)]
+        answers = [
+            app.get("/sparql", params={"query": NAMES, "format": "json"})
+            for _ in range(3)
+        ]
     assert all(a.status_code == 200 for a in answers)
     bodies = [json.loads(a.content) for a in answers]
     assert bodies[0] == bodies[1] == bodies[2]

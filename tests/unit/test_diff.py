@@ -75,7 +75,9 @@ def test_a_claim_added_is_told_in_words() -> None:
 
 def test_a_renamed_resource_is_one_rename_not_a_removal_and_an_addition() -> None:
     review = review_of("resource-renamed")
-    assert entries(review) == [("data/reference.ttl", "resources", "renamed", "person:kim-jong-un")]
+    assert entries(review) == [
+        ("data/reference.ttl", "resources", "renamed", "person:kim-jong-un")
+    ]
     assert review.graphs[0].resources[0].renamed_to == "person:kim-jong-un-1984"
     # The patch still moves every triple, the reference from the other file included.
     patch = render_patch(review.comparison).splitlines()
@@ -91,9 +93,7 @@ def test_a_link_removed() -> None:
     ]
     link = review.graphs[0].links[0]
     assert (link.subject_label, link.property_label, link.object_label) == (
-        "Deployment of North Korean troops to Russia",
-        "participant",
-        "Russia",
+        "Deployment of North Korean troops to Russia", "participant", "Russia"
     )
 
 
@@ -162,22 +162,12 @@ def test_json_has_the_documented_fields() -> None:
     assert body["summary"]["claimsChanged"] == 1
     [graph] = body["graphs"]
     assert set(graph) == {
-        "graph",
-        "file",
-        "status",
-        "triplesAdded",
-        "triplesRemoved",
-        "claims",
-        "resources",
-        "links",
-        "terms",
+        "graph", "file", "status", "triplesAdded", "triplesRemoved",
+        "claims", "resources", "links", "terms",
     }
     [claim] = graph["claims"]
     assert claim["changes"][1] == {
-        "property": "gs:quantity",
-        "label": "quantity",
-        "old": ["300"],
-        "new": ["about 300"],
+        "property": "gs:quantity", "label": "quantity", "old": ["300"], "new": ["about 300"]
     }
     assert body["prefixes"]["claim"] == "https://w3id.org/graphsvc/id/claim/"
 
@@ -240,11 +230,8 @@ def test_the_commit_that_added_the_data(full_history: None) -> None:
     review = _review_revisions(BEFORE_DATA, DATA_ADDED)
     counts = review.counts()
     assert {g.file for g in review.graphs} == {
-        "ontology/graphsvc.ttl",
-        "ontology/shapes.ttl",
-        "data/afp-2025-01-north-korean-troops.ttl",
-        "data/reference.ttl",
-        "data/sources.ttl",
+        "ontology/graphsvc.ttl", "ontology/shapes.ttl",
+        "data/afp-2025-01-north-korean-troops.ttl", "data/reference.ttl", "data/sources.ttl",
     }
     assert all(g.status == "added" for g in review.graphs)
     assert counts["claimsAdded"] == 79  # data/README.md: 79 claim nodes

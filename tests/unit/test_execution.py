@@ -49,7 +49,9 @@ def test_one_rule_decides_how_queries_run(
         ({**REMOTE, "reload": True}, "the remote engine has none"),
     ],
 )
-def test_combinations_that_cannot_work_are_refused(values: dict[str, object], message: str) -> None:
+def test_combinations_that_cannot_work_are_refused(
+    values: dict[str, object], message: str
+) -> None:
     with pytest.raises(ValueError, match=message):
         resolve_execution(_settings(**values), supervisor=True)
 

@@ -42,16 +42,8 @@ def sarif_for(*paths: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     "name",
-    [
-        "shape-min-count.ttl",
-        "unknown-term.ttl",
-        "dangling-link.ttl",
-        "invalid-literal.ttl",
-        "label-language.ttl",
-        "shape-warning.ttl",
-        "syntax-error.ttl",
-        "syntax-error.rdf",
-    ],
+    ["shape-min-count.ttl", "unknown-term.ttl", "dangling-link.ttl", "invalid-literal.ttl",
+     "label-language.ttl", "shape-warning.ttl", "syntax-error.ttl", "syntax-error.rdf"],
 )
 def test_a_failing_fixture_gives_valid_sarif(name: str) -> None:
     document = sarif_for(BROKEN / name)

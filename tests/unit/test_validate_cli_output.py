@@ -12,11 +12,17 @@ from graphsvc.cli.main import app
 
 
 def nested_collections(depth: int) -> str:
-    return f"@prefix ex: <http://example.org/> .\nex:s ex:p {'(' * depth} 1 {')' * depth} .\n"
+    return (
+        "@prefix ex: <http://example.org/> .\n"
+        f"ex:s ex:p {'(' * depth} 1 {')' * depth} .\n"
+    )
 
 
 def nested_blank_nodes(depth: int) -> str:
-    return f"@prefix ex: <http://example.org/> .\nex:s ex:p {'[ ex:q ' * depth} 1 {']' * depth} .\n"
+    return (
+        "@prefix ex: <http://example.org/> .\n"
+        f"ex:s ex:p {'[ ex:q ' * depth} 1 {']' * depth} .\n"
+    )
 
 
 def validate(*args: str) -> tuple[int, str]:

@@ -144,7 +144,9 @@ def test_a_document_url_ignores_accept(app: Client) -> None:
 
 
 def test_an_iri_only_ever_an_object_still_has_a_description(app: Client) -> None:
-    response = app.get("/id/place/seoul", headers={"Accept": "text/turtle"}, follow_redirects=True)
+    response = app.get(
+        "/id/place/seoul", headers={"Accept": "text/turtle"}, follow_redirects=True
+    )
     assert response.status_code == 200
     graph = Graph().parse(data=response.content, format="turtle")
     assert (URIRef(SK), G.capital, ID["place/seoul"]) in graph
@@ -246,7 +248,10 @@ def test_every_get_has_validators(app: Client, path: str) -> None:
         return
     assert response.headers["etag"].startswith('"')
     assert "last-modified" in response.headers
-    assert app.get(path, headers={"If-None-Match": response.headers["etag"]}).status_code == 304
+    assert (
+        app.get(path, headers={"If-None-Match": response.headers["etag"]}).status_code
+        == 304
+    )
 
 
 def test_readiness_is_validated_by_its_body(app: Client) -> None:

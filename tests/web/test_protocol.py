@@ -111,7 +111,9 @@ def test_construct_in_every_graph_format(
     small_app: Client, accept: str, media_type: str, rdflib_format: str
 ) -> None:
     query = f"CONSTRUCT {{ ?s <{EX}name> ?n }} WHERE {{ ?s <http://xmlns.com/foaf/0.1/name> ?n }}"
-    response = small_app.get("/sparql", params={"query": query}, headers={"Accept": accept})
+    response = small_app.get(
+        "/sparql", params={"query": query}, headers={"Accept": accept}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(media_type)
     graph = Graph().parse(data=response.content, format=rdflib_format)
@@ -152,7 +154,9 @@ def test_describe_returns_the_resource(small_app: Client) -> None:
     ],
 )
 def test_select_negotiation_matrix(small_app: Client, accept: str, expected: str) -> None:
-    response = small_app.get("/sparql", params={"query": NAMES_QUERY}, headers={"Accept": accept})
+    response = small_app.get(
+        "/sparql", params={"query": NAMES_QUERY}, headers={"Accept": accept}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == expected
 
@@ -260,7 +264,9 @@ def test_query_in_url_and_body_conflict(small_app: Client) -> None:
 
 
 def test_syntax_error_has_message_line_and_column(small_app: Client) -> None:
-    response = small_app.get("/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"})
+    response = small_app.get(
+        "/sparql", params={"query": "SELECT * WHERE {\n  ?s ?p \n}"}
+    )
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["type"] == "query-syntax"
@@ -291,7 +297,9 @@ def test_updates_are_refused_with_403(small_app: Client, request_kwargs: dict[st
     response = small_app.post("/sparql", **request_kwargs)  # type: ignore[arg-type]
     assert response.status_code == 403
     assert "read-only" in response.json()["error"]["message"]
-    still_there = small_app.get("/sparql", params={"query": "ASK { ?s ?p ?o }", "format": "json"})
+    still_there = small_app.get(
+        "/sparql", params={"query": "ASK { ?s ?p ?o }", "format": "json"}
+    )
     assert still_there.json()["boolean"] is True
 
 

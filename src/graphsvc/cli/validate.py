@@ -44,7 +44,9 @@ def validate(
     ] = None,
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", help="text, grouped, json, turtle, junit, github or sarif."),
+        typer.Option(
+            "--format", "-f", help="text, grouped, json, turtle, junit, github or sarif."
+        ),
     ] = "text",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report to this file.")

@@ -220,7 +220,9 @@ class ProcessExecutor:
         worker = self._idle.pop()
         try:
             worker.conn.send(job)
-            await self._readable(worker, max(deadline - asyncio.get_running_loop().time(), 0.05))
+            await self._readable(
+                worker, max(deadline - asyncio.get_running_loop().time(), 0.05)
+            )
             reply = worker.conn.recv()
         except TimeoutError:
             self._replace(worker)

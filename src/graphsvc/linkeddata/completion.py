@@ -145,7 +145,9 @@ class Completions:
 
 
 def _terms(rows: list[dict[str, str]], kind: str, prefixes: dict[str, str]) -> list[Term]:
-    terms = [Term(r["x"], r.get("label"), kind, prefixed_name(r["x"], prefixes)) for r in rows]
+    terms = [
+        Term(r["x"], r.get("label"), kind, prefixed_name(r["x"], prefixes)) for r in rows
+    ]
     return sorted(terms, key=lambda t: (t.prefixed or t.iri).casefold())
 
 
@@ -166,7 +168,9 @@ async def compute(service: GraphService) -> Completions:
         if t.iri not in vocabulary
     ]
     iris = [t.iri for t in [*classes, *properties, *resources]]
-    return Completions(used_prefixes(iris, prefixes), classes, properties, resources, truncated)
+    return Completions(
+        used_prefixes(iris, prefixes), classes, properties, resources, truncated
+    )
 
 
 class CompletionState:

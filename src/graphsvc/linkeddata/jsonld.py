@@ -109,4 +109,9 @@ def compact(
 def script_safe(document: bytes) -> str:
     """A JSON-LD document ready to sit inside ``<script type="application/ld+json">``: no
     sequence in it can close the element or open a comment."""
-    return document.decode().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (
+        document.decode()
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )

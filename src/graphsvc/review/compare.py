@@ -133,7 +133,8 @@ def canonical_triples(graph: Graph | None) -> set[Triple]:
         seen[digest] += 1
         suffix = f"x{copies}" if copies else ""
         ground.update(
-            (_relabel(s, digest, suffix), p, _relabel(o, digest, suffix)) for s, p, o in canonical
+            (_relabel(s, digest, suffix), p, _relabel(o, digest, suffix))
+            for s, p, o in canonical
         )
     return ground
 
@@ -148,7 +149,9 @@ def _subjects(snapshot: Snapshot) -> dict[URIRef, set[Triple]]:
 
 
 def _mentioned(snapshot: Snapshot) -> set[Node]:
-    return {term for graph in snapshot.graphs.values() for triple in graph for term in triple}
+    return {
+        term for graph in snapshot.graphs.values() for triple in graph for term in triple
+    }
 
 
 def _signature(iri: URIRef, triples: Iterable[Triple]) -> frozenset[tuple[Node, Node]]:
@@ -207,7 +210,9 @@ def compare(old: Snapshot, new: Snapshot) -> Comparison:
             followed = set(as_renamed.values()) & added
             diff.removed = {t for t, r in as_renamed.items() if r not in followed}
             diff.added = added - followed
-            diff.renamed = {o: n for o, n in renamed.items() if any(t[0] == o for t in before)}
+            diff.renamed = {
+                o: n for o, n in renamed.items() if any(t[0] == o for t in before)
+            }
         else:
             diff.removed, diff.added = removed, added
         if added or removed:

@@ -30,28 +30,12 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 CLAIM = URIRef(f"{GS}Claim")
 LABELS = (RDFS.label, SKOS.prefLabel, DCTERMS.title)
 TERM_TYPES = {
-    RDFS.Class,
-    OWL.Class,
-    RDF.Property,
-    OWL.ObjectProperty,
-    OWL.DatatypeProperty,
-    OWL.AnnotationProperty,
-    OWL.Ontology,
-    SH.NodeShape,
-    SH.PropertyShape,
-    SKOS.ConceptScheme,
+    RDFS.Class, OWL.Class, RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty,
+    OWL.AnnotationProperty, OWL.Ontology, SH.NodeShape, SH.PropertyShape, SKOS.ConceptScheme,
 }
 DATE_TYPES = {XSD.date, XSD.dateTime, XSD.gYear, XSD.gYearMonth, XSD.dateTimeStamp}
-NUMERIC_TYPES = {
-    XSD.integer,
-    XSD.decimal,
-    XSD.double,
-    XSD.float,
-    XSD.nonNegativeInteger,
-    XSD.positiveInteger,
-    XSD.int,
-    XSD.long,
-}
+NUMERIC_TYPES = {XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.nonNegativeInteger,
+                 XSD.positiveInteger, XSD.int, XSD.long}
 _LOCAL = re.compile(r"[^#/:]+$")
 _PREFIX_NAME = re.compile(r"^[A-Za-z][\w-]*$")
 _SAFE_LOCAL = re.compile(r"^[\w.-]*$")
@@ -72,10 +56,8 @@ _ROLE_NAMES = {
 }
 # How a number's parts are read out; by local name only when the ontology does not say.
 _BOUND_NAMES = {
-    "mininclusive": "at least",
-    "minexclusive": "more than",
-    "maxinclusive": "at most",
-    "maxexclusive": "fewer than",
+    "mininclusive": "at least", "minexclusive": "more than",
+    "maxinclusive": "at most", "maxexclusive": "fewer than",
 }
 _BOUND_ANCESTORS = {SCHEMA.minValue: "at least", SCHEMA.maxValue: "at most"}
 
@@ -122,7 +104,7 @@ class Vocabulary:
         id_space = f"{base_iri}id/"
         for term in set(self.graph.all_nodes()):
             if isinstance(term, URIRef) and term.startswith(id_space):
-                kind = term[len(id_space) :].split("/", 1)[0]
+                kind = term[len(id_space):].split("/", 1)[0]
                 if _PREFIX_NAME.match(kind) and kind not in prefixes:
                     prefixes[kind] = f"{id_space}{kind}/"
         self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
@@ -155,7 +137,7 @@ class Vocabulary:
         if isinstance(node, URIRef):
             for prefix, namespace in self.prefixes:
                 if node.startswith(namespace):
-                    rest = node[len(namespace) :]
+                    rest = node[len(namespace):]
                     if rest and _SAFE_LOCAL.match(rest):
                         return f"{prefix}:{rest}"
             return f"<{node}>"
@@ -324,12 +306,7 @@ class Vocabulary:
         return description
 
     def _add_parts(
-        self,
-        description: Description,
-        node: Node,
-        graph: Graph,
-        claim: bool,
-        prefix: str,
+        self, description: Description, node: Node, graph: Graph, claim: bool, prefix: str,
         depth: int,
     ) -> None:
         values: dict[Node, list[str]] = {}

@@ -135,9 +135,7 @@ def render_markdown(review: Review) -> str:
         f"+{counts['triplesAdded']} / -{counts['triplesRemoved']} triples."
     )
     table = [
-        ("Claims", "claims"),
-        ("Resources", "resources"),
-        ("Ontology terms and shapes", "terms"),
+        ("Claims", "claims"), ("Resources", "resources"), ("Ontology terms and shapes", "terms")
     ]
     lines += ["", "| | added | removed | changed | renamed |", "|---|---:|---:|---:|---:|"]
     for title, kind in table:
@@ -180,13 +178,15 @@ def _markdown_entry(entry: ResourceChange) -> list[str]:
     change = _MD_CHANGE[entry.change]
     if entry.change == "renamed":
         return [
-            f"- **{change}** {_code(entry.iri)} → {_code(entry.renamed_to or '')} {md(entry.label)}"
+            f"- **{change}** {_code(entry.iri)} → {_code(entry.renamed_to or '')} "
+            f"{md(entry.label)}"
         ]
     label = f" {md(entry.label)}" if entry.label != entry.iri else ""
     head = f"- **{change}** {_code(entry.iri)}{label}"
     if entry.change == "changed":
         return [head] + [
-            f"  - {md(c.label)}: {md(_values(c.old))} → {md(_values(c.new))}" for c in entry.changes
+            f"  - {md(c.label)}: {md(_values(c.old))} → {md(_values(c.new))}"
+            for c in entry.changes
         ]
     if entry.sentence:
         return [head, f"  - {md(entry.sentence)}"]

@@ -117,13 +117,11 @@ def _renamed(graph: Graph, renamed: dict[URIRef, URIRef]) -> Graph:
         return graph
     moved = Graph()
     for s, p, o in graph:
-        moved.add(
-            (
-                renamed.get(s, s) if isinstance(s, URIRef) else s,
-                p,
-                renamed.get(o, o) if isinstance(o, URIRef) else o,
-            )
-        )
+        moved.add((
+            renamed.get(s, s) if isinstance(s, URIRef) else s,
+            p,
+            renamed.get(o, o) if isinstance(o, URIRef) else o,
+        ))
     return moved
 
 
@@ -162,10 +160,7 @@ def _review_graph(diff: GraphDiff, vocabulary: Vocabulary) -> GraphReview:
     for old_iri, new_iri in sorted(diff.renamed.items()):
         kind = vocabulary.kind(new_iri, after, diff.new_file)
         entry = ResourceChange(
-            vocabulary.compact(old_iri),
-            vocabulary.label(new_iri),
-            kind,
-            "renamed",
+            vocabulary.compact(old_iri), vocabulary.label(new_iri), kind, "renamed",
             renamed_to=vocabulary.compact(new_iri),
         )
         _bucket(review, kind).append(entry)
@@ -177,9 +172,7 @@ def _review_graph(diff: GraphDiff, vocabulary: Vocabulary) -> GraphReview:
         shown = new or old
         assert shown is not None
         entry = ResourceChange(
-            vocabulary.compact(owner),
-            shown.label,
-            shown.kind,
+            vocabulary.compact(owner), shown.label, shown.kind,
             "added" if old is None else "removed" if new is None else "changed",
             sentence=shown.sentence,
         )
@@ -205,13 +198,8 @@ def _review_graph(diff: GraphDiff, vocabulary: Vocabulary) -> GraphReview:
     for (s, p, o), change in sorted(changed_links, key=lambda x: (x[1] != "removed", x[0])):
         review.links.append(
             Link(
-                change,
-                vocabulary.compact(s),
-                vocabulary.label(s),
-                vocabulary.compact(p),
-                vocabulary.property_label(p),
-                vocabulary.compact(o),
-                vocabulary.label(o),
+                change, vocabulary.compact(s), vocabulary.label(s), vocabulary.compact(p),
+                vocabulary.property_label(p), vocabulary.compact(o), vocabulary.label(o),
             )
         )
     return review

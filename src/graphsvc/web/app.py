@@ -104,11 +104,7 @@ def create_app(
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["*"],
         expose_headers=[
-            "X-Result-Truncated",
-            "X-Result-Max-Rows",
-            "ETag",
-            "Link",
-            "Content-Location",
+            "X-Result-Truncated", "X-Result-Max-Rows", "ETag", "Link", "Content-Location"
         ],
     )
     errors.install(app)

@@ -40,8 +40,7 @@ def describe_body(status: int, body: bytes) -> str:
     useful = [
         line
         for line in lines
-        if line
-        and not line.upper().startswith(("SPARQL QUERY:", "HTTP/1.1"))
+        if line and not line.upper().startswith(("SPARQL QUERY:", "HTTP/1.1"))
         and not line.startswith("<!")
     ]
     return f"HTTP {status}: " + (" ".join(useful[:2])[:300] or "(no message)")

@@ -68,7 +68,9 @@ async def labels(
     wanted = [i for i in dict.fromkeys(iris) if _is_iri(i)][:MAX_LABELLED]
     query = labels_query(wanted)
     labeller = Labeller(await construct(service, query) if query else [], service.prefixes)
-    return JSONResponse({i: {"label": labeller.label(i), "href": iri_map.href(i)} for i in wanted})
+    return JSONResponse(
+        {i: {"label": labeller.label(i), "href": iri_map.href(i)} for i in wanted}
+    )
 
 
 def _is_iri(text: str) -> bool:

@@ -47,7 +47,9 @@ async def identify(
     return await see_other(request, service, iri_map, iri_map.iri_for("id/" + path))
 
 
-async def see_other(request: Request, service: GraphService, iri_map: IriMap, iri: str) -> Response:
+async def see_other(
+    request: Request, service: GraphService, iri_map: IriMap, iri: str
+) -> Response:
     """303 See Other from a thing's IRI to the document about it, by content negotiation."""
     media_type = choose_document_type(request.headers.get("accept"))
     if not await exists(service, iri):

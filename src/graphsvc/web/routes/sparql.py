@@ -235,36 +235,16 @@ def _iris(values: Sequence[str], name: str) -> list[str]:
 
 
 PROTOCOL_PARAMETERS = [
-    {
-        "name": "query",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": "The SPARQL query. Without it, GET answers the service description.",
-    },
-    {
-        "name": "default-graph-uri",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "explode": True,
-        "description": "A graph of the query's default graph (repeatable).",
-    },
-    {
-        "name": "named-graph-uri",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "array", "items": {"type": "string"}},
-        "explode": True,
-        "description": "A named graph of the query's dataset (repeatable).",
-    },
-    {
-        "name": "format",
-        "in": "query",
-        "required": False,
-        "schema": {"type": "string"},
-        "description": "Result format, overriding Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf.",
-    },
+    {"name": "query", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "The SPARQL query. Without it, GET answers the service description."},
+    {"name": "default-graph-uri", "in": "query", "required": False,
+     "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
+     "description": "A graph of the query's default graph (repeatable)."},
+    {"name": "named-graph-uri", "in": "query", "required": False,
+     "schema": {"type": "array", "items": {"type": "string"}}, "explode": True,
+     "description": "A named graph of the query's dataset (repeatable)."},
+    {"name": "format", "in": "query", "required": False, "schema": {"type": "string"},
+     "description": "Result format, overriding Accept: json, xml, csv, tsv, ttl, nt, jsonld, rdf."},
 ]
 
 
