@@ -173,24 +173,30 @@ def spy(seconds: float, port: int, query: Query, out: Path) -> None:
     """py-spy the server process while one client repeats ``query`` as fast as it can."""
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     stop = threading.Event()
+    done = [0]
 
     def hammer() -> None:
         client = Client(port)
         target = "/sparql?" + urllib.parse.urlencode({"query": query.text})
         while not stop.is_set():
             client.get(target, query.accept)
+            done[0] += 1
 
     thread = threading.Thread(target=hammer, daemon=True)
     thread.start()
     time.sleep(0.5)
     pid = serving_pid(port)
+    began, before = time.perf_counter(), done[0]
     subprocess.run(
         [py_spy, "record", "-p", str(pid), "-r", "1000", "-d", str(int(seconds)), "-f", "raw",
          "-o", str(out), "--nonblocking"],
         check=True,
     )  # fmt: skip
+    requests, seconds = done[0] - before, time.perf_counter() - began
     stop.set()
     thread.join()
+    each = seconds / requests * 1e3
+    print(f"py-spy: {requests} requests in {seconds:.1f} s ({each:.3f} ms each)")
 
 
 def main() -> None:
@@ -199,6 +205,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=300)
     parser.add_argument("--spy", type=float, default=0.0, help="py-spy seconds (0: none)")
+    parser.add_argument("--spy-system", default="graphsvc", help="which server to record")
     parser.add_argument("--spy-out", type=Path, default=Path("small-queries.raw"))
     parser.add_argument("--serve-arg", action="append", default=[], help="more serve options")
     parser.add_argument(
@@ -250,7 +257,7 @@ def main() -> None:
         print(json.dumps(result))
         if args.spy:
             point = next(q for q in queries if q.name == "point")
-            spy(args.spy, ports["graphsvc"], point, args.spy_out)
+            spy(args.spy, ports[args.spy_system], point, args.spy_out)
             print(f"py-spy samples in {args.spy_out}")
     finally:
         for process in processes:
