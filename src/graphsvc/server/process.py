@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import uvicorn
 
@@ -54,7 +54,7 @@ def serve_on_socket(
     grace: int,
     max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES,
     max_headers: int = DEFAULT_MAX_HEADERS,
-) -> None:
+) -> NoReturn:
     """Serve on the supervisor's listening socket until told to stop, then leave at once.
 
     A runaway query's thread never ends by itself, and interpreter exit would wait for it:
