@@ -49,7 +49,6 @@ class Options:
     cache_max: int
     ready_timeout: float
     virtuoso: str
-    remote_settle: float
 
 
 def _log(message: str) -> None:
@@ -227,7 +226,7 @@ def run_remote(
             loaded = load_with_bulk_loader(data, virtuoso)
             ready = time.perf_counter() - began
             direct, front = remote_systems(
-                virtuoso.sparql, default_graph_iri(RELEASE), RELEASE, opts.remote_settle
+                virtuoso.sparql, default_graph_iri(RELEASE), RELEASE
             )
             _log(f"{triples}: virtuoso (started in {started:.1f} s, loaded in "
                  f"{loaded['seconds']:.1f} s)")  # fmt: skip
@@ -331,10 +330,6 @@ def main(argv: list[str] | None = None) -> int:
         "--virtuoso", choices=["auto", "off"], default="auto",
         help="auto: the Virtuoso rows when it is installed (the report says why not otherwise)",
     )  # fmt: skip
-    parser.add_argument(
-        "--remote-settle", type=float, default=240.0,
-        help="seconds to wait for graphsvc-remote's dumps (read from Virtuoso) before measuring",
-    )  # fmt: skip
     args = parser.parse_args(argv)
     opts = Options(
         out=args.out,
@@ -347,7 +342,6 @@ def main(argv: list[str] | None = None) -> int:
         cache_max=parse_scale(args.cache_max),
         ready_timeout=args.ready_timeout,
         virtuoso=args.virtuoso,
-        remote_settle=args.remote_settle,
     )
     opts.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

@@ -342,12 +342,6 @@ def _memory_table(result: dict) -> list[str]:
                   f"database ({virtuoso['start_seconds']:.1f} s, with the set-up of its user) "
                   f"plus its bulk load ({virtuoso['load_seconds']:.1f} s, "
                   f"{virtuoso['load_how']}); settings {virtuoso['settings']}."]  # fmt: skip
-    remote = result["systems"].get(REMOTE)
-    if remote is not None and not remote["settled"]:
-        lines += ["", f"graphsvc-remote was still writing its dumps (read from Virtuoso) "
-                  f"{remote['settled_seconds']:.0f} s after it started: it was measured "
-                  "meanwhile (`--remote-settle`), so its numbers include that "
-                  "competition."]  # fmt: skip
     return [*lines, ""]
 
 

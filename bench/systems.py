@@ -336,7 +336,7 @@ def systems(*, include_rdflib: bool, include_cache: bool = True) -> list[System]
     return found
 
 
-def remote_systems(sparql: str, graph: str, release: str, settle_timeout: float) -> list[System]:
+def remote_systems(sparql: str, graph: str, release: str) -> list[System]:
     """Virtuoso itself, and graphsvc --engine remote in front of it (with its defaults)."""
     return [
         System(
@@ -353,7 +353,6 @@ def remote_systems(sparql: str, graph: str, release: str, settle_timeout: float)
             about="graphsvc --engine remote in front of that Virtuoso (defaults otherwise)",
             data_file=False,
             named_queries=True,
-            settle_path=DUMPS,
-            settle_timeout=settle_timeout,
+            # No dumps to wait for: a remote store's are written when first asked for.
         ),
     ]
