@@ -123,6 +123,7 @@ def _watch_memory(
         resident_bytes,
     )
     from graphsvc.execution.threads import ThreadedExecutor
+    from graphsvc.server import access_log
     from graphsvc.server.process import stop_accepting
 
     executor = web_app.state.service.executor
@@ -157,6 +158,7 @@ def _watch_memory(
         time.sleep(0.03)  # quick queries finish, the 503s go out
         loop.call_soon_threadsafe(executor.fail_running, error)
         time.sleep(0.01)
+        access_log.flush()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(3)
