@@ -130,12 +130,14 @@ class DumpWriter:
         self.folder: Path | None = None
         self.process: BaseProcess | None = None
         self._files: list[DumpFile] | None = None
+        self._owner = os.getpid()
 
     def start(self) -> None:
         """Fork the writer, once (later calls do nothing)."""
         if self.folder is not None:
             return
         self.folder = Path(tempfile.mkdtemp(prefix="graphsvc-dumps-"))
+        self._owner = os.getpid()
         context = multiprocessing.get_context("fork")
         self.process = context.Process(
             target=_writer_main,
@@ -145,7 +147,14 @@ class DumpWriter:
         )
         self.process.start()
 
+    def _owned(self) -> bool:
+        """Whether this process started the writer: server processes forked after it only read
+        the folder (server/supervisor.py), the loader that started it cleans up."""
+        return os.getpid() == self._owner
+
     def stop(self) -> None:
+        if not self._owned():
+            return
         if self.process is not None and self.process.is_alive():
             with contextlib.suppress(ProcessLookupError, TypeError):
                 os.kill(self.process.pid, signal.SIGKILL)  # type: ignore[arg-type]
@@ -165,7 +174,7 @@ class DumpWriter:
         manifest = self.folder / MANIFEST
         if manifest.exists():
             self._files = [DumpFile(**f) for f in json.loads(manifest.read_text())]
-            if self.process is not None:
+            if self.process is not None and self._owned():
                 self.process.join(timeout=1)  # it is done: reap it
             return self._files
         return None
@@ -177,7 +186,7 @@ class DumpWriter:
         failed = self.folder / FAILED
         if failed.exists():
             return failed.read_text().strip()
-        if self.process is not None and not self.process.is_alive():
+        if self.process is not None and self._owned() and not self.process.is_alive():
             # Read the manifest once more: the writer may have finished after the first look.
             if self.files() is not None:
                 return None
