@@ -10,6 +10,7 @@ import logging
 import os
 import socket
 import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from graphsvc.cli.common import configure_logging, fail, settings_from
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from graphsvc.config import Settings
+    from graphsvc.service import GraphService
 
 
 @with_settings_options(flag_settings())
@@ -69,17 +71,35 @@ def _grace(settings: Settings) -> int:
     return int(settings.query_timeout) + 1
 
 
-def _app(settings: Settings, **hooks: Any) -> FastAPI:
-    from graphsvc.web.app import create_app
-
+def _app(
+    settings: Settings, *, loading: Future[GraphService] | None = None, **hooks: Any
+) -> FastAPI:
+    """The app, refusing with the command line's messages and exit codes. ``loading``: the
+    service being built meanwhile (on another thread), which the app then serves."""
     try:
-        return create_app(settings, **hooks)
+        from graphsvc.web.app import create_app
+
+        service = loading.result() if loading is not None else None
+        return create_app(settings, service=service, **hooks)
     except DataInvalid as exc:
         raise refused(exc) from None
     except GraphsvcError as exc:
         raise fail(exc.message) from None
     except ValueError as exc:
         raise fail(str(exc)) from None
+
+
+def _app_loading_meanwhile(settings: Settings, **hooks: Any) -> FastAPI:
+    """``_app``, with the data loading while the web layer is imported: pyoxigraph's loader
+    releases the GIL, so the half second of imports costs no time. The thread has ended when
+    this returns (a loader forks next, and a thread does not survive a fork)."""
+    from graphsvc.assemble import service_from_settings
+
+    with ThreadPoolExecutor(1, thread_name_prefix="graphsvc-load") as pool:
+        loading = pool.submit(
+            service_from_settings, settings, validate=settings.validate_on_load, supervisor=True
+        )
+        return _app(settings, loading=loading, **hooks)
 
 
 def _forks_servers(settings: Settings) -> bool:
@@ -211,7 +231,7 @@ def _serve_supervised(sock: socket.socket, link: SupervisorLink) -> None:
             ).start()
         link.ready()
 
-    web_app = _app(settings, on_ready=ready, on_runaway=link.retire)
+    web_app = _app_loading_meanwhile(settings, on_ready=ready, on_runaway=link.retire)
 
     def serve() -> NoReturn:
         serve_on_socket(

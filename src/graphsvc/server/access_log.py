@@ -33,7 +33,7 @@ class BatchedHandler(logging.handlers.MemoryHandler):
             target=logging.StreamHandler(stream or sys.stdout),
             flushOnClose=True,
         )
-        self._closed = threading.Event()
+        self._stopped = threading.Event()
         # Started in the process that serves (uvicorn configures logging there), never in a
         # loader that will fork: a thread does not survive a fork.
         threading.Thread(target=self._flush_often, name="graphsvc-access-log", daemon=True).start()
@@ -45,11 +45,11 @@ class BatchedHandler(logging.handlers.MemoryHandler):
             self.target.setFormatter(fmt)
 
     def _flush_often(self) -> None:
-        while not self._closed.wait(INTERVAL):
+        while not self._stopped.wait(INTERVAL):
             self.flush()
 
     def close(self) -> None:
-        self._closed.set()
+        self._stopped.set()
         super().close()
 
 
