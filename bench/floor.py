@@ -21,7 +21,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from bench.generate import Layout
-from bench.measure import count_results, sample, tree_pss_bytes
+from bench.measure import count_results, sample, tree_memory
 from bench.mix import NTRIPLES, Query, mix
 
 
@@ -40,8 +40,10 @@ def run(data: Path, triples: int, reps: int, budget: float, store_dir: Path | No
     store = ox.Store()
     store.bulk_load(path=data, format=ox.RdfFormat.N_TRIPLES)
     load_seconds = time.perf_counter() - started
+    # The bare store's resident memory: this process's PSS (and RSS, the same for one process).
+    memory = tree_memory(os.getpid())
     out: dict = {"load_seconds": load_seconds, "triples": len(store), "queries": {},
-                 "memory_after_load": tree_pss_bytes(os.getpid())}  # fmt: skip
+                 "memory_after_load": memory.pss, "rss_after_load": memory.rss}  # fmt: skip
     for query in mix(Layout.for_size(triples)):
         body = _answer(store, query)
         media = NTRIPLES if query.returns_graph else "application/sparql-results+json"

@@ -1,8 +1,11 @@
 """Measuring: latency samples, result counts, process-tree memory, and concurrent load.
 
-Memory is the proportional set size (PSS) summed over a process and all its descendants, sampled
-while it runs. PSS splits a page shared by several processes between them, so a server whose
-forked workers share the store copy-on-write is not counted once per worker (RSS would be).
+Memory is the proportional set size (PSS) summed over a process and all its descendants (from
+``/proc/PID/smaps_rollup``), sampled while it runs. PSS splits a page shared by several processes
+between them, so a server whose forked processes share the store copy-on-write is counted once
+for it, not once per process as the sum of their resident set sizes (RSS) would count it. The RSS
+sum is measured beside it (``tree_memory``), for transparency: their difference is what the
+processes share.
 """
 
 from __future__ import annotations
@@ -111,15 +114,32 @@ def _tree(pid: int) -> list[int]:
     return found
 
 
-def tree_pss_bytes(pid: int) -> int:
-    total = 0
+@dataclass
+class Memory:
+    """A process tree's memory: PSS summed (shared pages counted once), RSS summed, processes."""
+
+    pss: int = 0
+    rss: int = 0
+    processes: int = 0
+
+
+def tree_memory(pid: int) -> Memory:
+    found = Memory()
     for member in _tree(pid):
         with contextlib.suppress(OSError):
+            fields = {}
             for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
-                    break
-    return total
+                name, _, rest = line.partition(":")
+                if name in ("Rss", "Pss"):
+                    fields[name] = int(rest.split()[0]) * 1024
+            found.pss += fields.get("Pss", 0)
+            found.rss += fields.get("Rss", 0)
+            found.processes += 1
+    return found
+
+
+def tree_pss_bytes(pid: int) -> int:
+    return tree_memory(pid).pss
 
 
 class MemorySampler:

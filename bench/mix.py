@@ -131,3 +131,16 @@ def mix(layout: Layout) -> list[Query]:
 
 # The three queries whose throughput the issue compares with the HTTP ceiling.
 THROUGHPUT_QUERIES = ("point", "describe", "ask")
+
+# The analytic queries (joins, aggregates, paths, filters over many triples) the report shows for
+# Virtuoso, graphsvc in front of it and graphsvc on its own store: the scale-out path.
+ANALYTIC_QUERIES = (
+    "label",
+    "join3",
+    "optional",
+    "group",
+    "orderlimit",
+    "path",
+    "daterange",
+    "named",
+)

@@ -193,6 +193,33 @@ def child_pids(pid: int) -> list[int]:
     return found
 
 
+CORES = len(os.sched_getaffinity(0))
+"""Server processes ``graphsvc serve`` runs by default."""
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (zombies included)."""
+    found = child_pids(pid)
+    for child in list(found):
+        found += descendants(child)
+    return found
+
+
+def server_pids(root: int) -> set[int]:
+    """The server processes below ``graphsvc serve``'s ``root`` (not the loader, not a dumps
+    writer, not zombies): they name themselves graphsvc-server."""
+    found = set()
+    for pid in descendants(root):
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text().strip()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if name == "graphsvc-server" and state != "Z":
+            found.add(pid)
+    return found
+
+
 def small_settings(**overrides: object) -> Settings:
     """Settings that serve the small fixture dataset (paths given: triples in the default graph)."""
     values: dict[str, object] = {
@@ -207,10 +234,11 @@ def small_settings(**overrides: object) -> Settings:
 
 @contextlib.contextmanager
 def logged_server(
-    *args: str, wait_for_standby: bool = True
+    *args: str, wait_for_servers: bool = True
 ) -> Iterator[tuple[str, subprocess.Popen[bytes], Path]]:
     """``graphsvc serve ARGS`` on a free port with its log in a file (tests read what the
-    supervisor says); yields once it answers and, by default, once its standby process is ready."""
+    supervisor says); yields once it answers and, by default, once every server process serves
+    (one per core, the default)."""
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         log = Path(folder) / "serve.log"
@@ -224,9 +252,9 @@ def logged_server(
                 base_url = f"http://127.0.0.1:{port}"
                 wait_healthy(base_url, timeout=60)
                 deadline = time.monotonic() + 60
-                while wait_for_standby and "is ready" not in log.read_text():
+                while wait_for_servers and len(server_pids(process.pid)) < CORES:
                     assert time.monotonic() < deadline, log.read_text()
-                    time.sleep(0.1)
+                    time.sleep(0.05)
                 yield base_url, process, log
             finally:
                 stop(process)

@@ -12,6 +12,7 @@ plain values.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -79,9 +80,7 @@ class Settings(BaseSettings):
         None, "Keep the oxigraph store on disk in this folder.", alias="store",
         shown_default="in memory",
     )  # fmt: skip
-    union_default_graph: bool = setting(
-        True, "Query the union of all graphs as the default graph."
-    )
+    union_default_graph: bool = setting(True, "Query the union of all graphs as the default graph.")
     validate_on_load: bool = setting(
         True, "Refuse to serve data that fails its shapes.", alias="validate"
     )
@@ -140,8 +139,8 @@ class Settings(BaseSettings):
         panel=EXECUTION,
     )
     processes: int = setting(
-        1, "Server processes under `graphsvc serve` with query threads (over --store they "
-        "share one store).", panel=EXECUTION, ge=1,
+        0, "Server processes under `graphsvc serve` with query threads, sharing one copy of "
+        "the store; 0: one per core.", panel=EXECUTION, ge=0, shown_default="one per core",
     )  # fmt: skip
     result_cache_bytes: int = setting(
         0, "Bytes of query results kept in memory, by query, format and data version; 0: off.",
@@ -203,6 +202,11 @@ class Settings(BaseSettings):
         if self.queries_dir is not None:
             return self.queries_dir
         return project_root() / "queries" if self.serves_project_data else None
+
+    @property
+    def server_processes(self) -> int:
+        """How many server processes serve: ``processes``, or one per core this may use."""
+        return self.processes or len(os.sched_getaffinity(0))
 
     @property
     def serves_project_data(self) -> bool:

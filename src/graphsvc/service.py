@@ -77,6 +77,7 @@ class GraphService:
     on_runaway: Callable[[], None] | None = None
     """With query threads: called when a query outlives its limit (see execution/threads.py)."""
     _prepared: dict[str, Classified] = field(default_factory=dict, repr=False)
+    _hooks_ran: bool = field(default=False, repr=False)
 
     @property
     def triple_count(self) -> int:
@@ -99,10 +100,17 @@ class GraphService:
     def prefixes(self) -> dict[str, str]:
         return data_prefixes(self.options.base_iri)
 
+    def run_start_hooks(self) -> None:
+        """Run the start hooks, once: ``start`` runs them unless this already did (a loader runs
+        them before it forks the server processes, which then start without them)."""
+        if not self._hooks_ran:
+            self._hooks_ran = True
+            for hook in self.on_start:
+                hook()
+
     def start(self) -> None:
         """Run the start hooks, then fork the workers: from now on only they read the store."""
-        for hook in self.on_start:
-            hook()
+        self.run_start_hooks()
         self.executor = make_executor(
             self.options.executor,
             self.store,

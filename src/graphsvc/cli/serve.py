@@ -10,18 +10,21 @@ import logging
 import os
 import socket
 import sys
-from typing import TYPE_CHECKING, Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from graphsvc.cli.common import configure_logging, fail, settings_from
 from graphsvc.cli.options import flag_settings, with_settings_options
 from graphsvc.cli.validate import refused
 from graphsvc.errors import DataInvalid, GraphsvcError
 from graphsvc.server import supervisor
+from graphsvc.server.link import SupervisorLink, name_process
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from graphsvc.config import Settings
+    from graphsvc.service import GraphService
 
 
 @with_settings_options(flag_settings())
@@ -31,7 +34,7 @@ def serve(**flags: Any) -> None:
     With --engine remote it serves what the remote store holds (see `graphsvc load --to`).
     Its credentials are read from GRAPHSVC_REMOTE_USER and GRAPHSVC_REMOTE_PASSWORD only.
     """
-    supervised = supervisor.SupervisorLink.from_environment()
+    supervised = SupervisorLink.from_environment()
     if supervised is not None:
         _serve_supervised(*supervised)
         return
@@ -48,9 +51,7 @@ def serve(**flags: Any) -> None:
     except ValueError as exc:
         raise fail(str(exc)) from None
     if execution.supervised:
-        # A standby process is only for query threads: the remote engine's queries hold no
-        # memory here and never run away.
-        _supervise(settings, standby=settings.memory_budget > 0 and execution.executor == "threads")
+        _supervise(settings, fork=_forks_servers(settings))
         return
     from graphsvc.server.process import serve_alone
 
@@ -70,11 +71,16 @@ def _grace(settings: Settings) -> int:
     return int(settings.query_timeout) + 1
 
 
-def _app(settings: Settings, **hooks: Any) -> FastAPI:
-    from graphsvc.web.app import create_app
-
+def _app(
+    settings: Settings, *, loading: Future[GraphService] | None = None, **hooks: Any
+) -> FastAPI:
+    """The app, refusing with the command line's messages and exit codes. ``loading``: the
+    service being built meanwhile (on another thread), which the app then serves."""
     try:
-        return create_app(settings, **hooks)
+        from graphsvc.web.app import create_app
+
+        service = loading.result() if loading is not None else None
+        return create_app(settings, service=service, **hooks)
     except DataInvalid as exc:
         raise refused(exc) from None
     except GraphsvcError as exc:
@@ -83,7 +89,28 @@ def _app(settings: Settings, **hooks: Any) -> FastAPI:
         raise fail(str(exc)) from None
 
 
-def _supervise(settings: Settings, *, standby: bool) -> None:
+def _app_loading_meanwhile(settings: Settings, **hooks: Any) -> FastAPI:
+    """``_app``, with the data loading while the web layer is imported: pyoxigraph's loader
+    releases the GIL, so the half second of imports costs no time. The thread has ended when
+    this returns (a loader forks next, and a thread does not survive a fork)."""
+    from graphsvc.assemble import service_from_settings
+
+    with ThreadPoolExecutor(1, thread_name_prefix="graphsvc-load") as pool:
+        loading = pool.submit(
+            service_from_settings, settings, validate=settings.validate_on_load, supervisor=True
+        )
+        return _app(settings, loading=loading, **hooks)
+
+
+def _forks_servers(settings: Settings) -> bool:
+    """Whether server processes are forked from one loader (server/supervisor.py): for a store
+    held in memory, which they then share. An on-disk store is opened by each process (its
+    engine keeps threads and files a fork would not carry over); the remote engine has no store
+    here."""
+    return settings.engine == "oxigraph" and settings.store_path is None
+
+
+def _supervise(settings: Settings, *, fork: bool) -> None:
     try:
         sock = supervisor.bind(settings.host, settings.port)
     except OSError as exc:
@@ -91,62 +118,91 @@ def _supervise(settings: Settings, *, standby: bool) -> None:
     supervisor.exec_supervisor(
         sock,
         log_level=settings.log_level,
-        processes=settings.processes,
+        processes=settings.server_processes,
         grace=settings.query_timeout + 5,
         settings_json=settings.model_dump_json(),
-        standby=standby,
+        fork=fork,
     )
 
 
-def _watch_memory(web_app: FastAPI, settings: Settings, link: supervisor.SupervisorLink) -> bool:
-    """Bound this process's memory (execution/memory.py): past its share of the budget, answer
-    the running queries 503, hand over to the standby process, and end now. False when the
-    budget leaves too little to bound anything (the data alone nearly fill it)."""
+def _watch_memory(
+    web_app: FastAPI, settings: Settings, link: SupervisorLink, loader: int | None
+) -> None:
+    """Bound this process's memory (execution/memory.py): past its limit, answer the running
+    queries 503, have the supervisor replace this process, and end now. ``loader``: the
+    resident memory of the loader this process was forked from (None: not forked)."""
     import asyncio
     import functools
     import time
 
     from graphsvc.errors import MemoryExceeded
-    from graphsvc.execution.memory import MemoryWatchdog, process_limit, resident_bytes
+    from graphsvc.execution.memory import (
+        MemoryWatchdog,
+        forked_limit,
+        process_limit,
+        resident_bytes,
+    )
     from graphsvc.execution.threads import ThreadedExecutor
+    from graphsvc.server import access_log
     from graphsvc.server.process import stop_accepting
 
     executor = web_app.state.service.executor
     if not isinstance(executor, ThreadedExecutor):
-        return False  # queries sent from the event loop (the remote engine) hold no memory here
+        return  # queries sent from the event loop (the remote engine) hold no memory here
     loop = asyncio.get_running_loop()
     baseline = resident_bytes()
-    limit = process_limit(settings.memory_budget, processes=settings.processes, baseline=baseline)
-    if limit < 2 * baseline:
+    processes = settings.server_processes
+    budget = settings.memory_budget
+    if loader is None:
+        limit = process_limit(budget, processes=processes)
+        headroom, least = limit - baseline, baseline
+    else:
+        limit = forked_limit(budget, processes=processes, loader=loader, baseline=baseline)
+        # Forked, this process holds almost nothing of its own: what matters is what a query
+        # may still allocate.
+        headroom, least = limit - baseline, _LEAST_HEADROOM
+    if headroom < least:
         logging.getLogger(__name__).warning(
             "--memory-budget %d MiB leaves this process %d MiB for its queries: too little; "
             "not bounding memory",
-            settings.memory_budget >> 20,
-            max(limit - baseline, 0) >> 20,
+            budget >> 20,
+            max(headroom, 0) >> 20,
         )
-        return False
+        return
 
     def exceeded(_resident: int) -> None:
         link.exiting()
         error = MemoryExceeded(limit)
-        loop.call_soon_threadsafe(stop_accepting)  # new connections go to the standby
+        loop.call_soon_threadsafe(stop_accepting)  # new connections go to the other processes
         loop.call_soon_threadsafe(functools.partial(executor.fail_running, error, older_than=0.1))
         time.sleep(0.03)  # quick queries finish, the 503s go out
         loop.call_soon_threadsafe(executor.fail_running, error)
         time.sleep(0.01)
+        access_log.flush()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(3)
 
     MemoryWatchdog(limit, exceeded).start()
-    return True
 
 
-def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> None:
-    """One server process under the supervisor: settings from it, the socket it bound."""
+_LEAST_HEADROOM = 64 << 20
+"""Below this share of the budget per process, bounding memory would only stop ordinary queries."""
+
+
+def _serve_supervised(sock: socket.socket, link: SupervisorLink) -> None:
+    """Under the supervisor, with its settings and the socket it bound: the loader, which loads
+    the data and forks the server processes, or a server process that opens the store itself."""
     from pydantic import SecretStr
 
     from graphsvc.config import Settings
+    from graphsvc.execution.memory import (
+        MemoryWatchdog,
+        private_bytes,
+        renewal_threshold,
+        resident_bytes,
+    )
+    from graphsvc.server.link import run_loader
     from graphsvc.server.process import serve_on_socket
 
     settings = Settings.model_validate_json(os.environ[supervisor.SUPERVISED_SETTINGS])
@@ -157,27 +213,49 @@ def _serve_supervised(sock: socket.socket, link: supervisor.SupervisorLink) -> N
         update={"remote_password": SecretStr(password) if password is not None else None}
     )
     configure_logging(settings.log_level)
+    loader_resident: int | None = None
 
     def ready() -> None:
-        # After service.start(): its forks (the dumps writer) see no other thread of ours.
         link.watch_supervisor()
-        if not (settings.memory_budget and _watch_memory(web_app, settings, link)):
-            # No bound here: a standby would only double the memory held (a second copy of an
-            # in-memory store) for a takeover that never comes.
-            link.unbounded()
+        if settings.memory_budget:
+            _watch_memory(web_app, settings, link, loader_resident)
+        if loader_resident is not None:
+            # Between queries only: one that allocates is the memory budget's business, and
+            # its memory is returned when it ends.
+            MemoryWatchdog(
+                renewal_threshold(loader_resident),
+                lambda _private: link.renew(),
+                read=lambda: 0 if web_app.state.service.busy else private_bytes(),
+                interval=1.0,
+                what="holds privately",
+            ).start()
         link.ready()
 
-    web_app = _app(settings, on_ready=ready, on_runaway=link.retire)
-    if os.environ.get(supervisor.STANDBY):
-        # Loaded; serve only when the supervisor says so (it closes our stdin if it goes away).
-        link.standing_by()
-        if sys.stdin.readline().strip() != "go":
-            os._exit(0)
-    serve_on_socket(
-        web_app,
-        sock,
-        log_level=settings.log_level,
-        grace=_grace(settings),
-        max_head_bytes=settings.max_header_bytes,
-        max_headers=settings.max_headers,
-    )
+    web_app = _app_loading_meanwhile(settings, on_ready=ready, on_runaway=link.retire)
+
+    def serve() -> NoReturn:
+        serve_on_socket(
+            web_app,
+            sock,
+            log_level=settings.log_level,
+            grace=_grace(settings),
+            max_head_bytes=settings.max_header_bytes,
+            max_headers=settings.max_headers,
+        )
+
+    if not link.is_loader():
+        name_process("graphsvc-server")
+        serve()
+    service = web_app.state.service
+    # Once, here: the forked processes find the dumps being written and write none.
+    service.run_start_hooks()
+
+    def serve_forked() -> NoReturn:
+        nonlocal loader_resident
+        name_process("graphsvc-server")
+        loader_resident = resident_bytes(os.getppid())
+        serve()
+
+    name_process("graphsvc-loader")
+    run_loader(link, serve_forked)
+    service.stop()

@@ -8,10 +8,11 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import uvicorn
 
+from graphsvc.server import access_log
 from graphsvc.server.protocol import DEFAULT_MAX_HEAD_BYTES, DEFAULT_MAX_HEADERS, guarded_protocol
 
 _serving: list[uvicorn.Server] = []
@@ -43,6 +44,7 @@ def serve_alone(
         log_level=log_level,
         timeout_graceful_shutdown=grace,
         http=guarded_protocol(max_head_bytes, max_headers),
+        log_config=access_log.log_config(),
     )
 
 
@@ -54,7 +56,7 @@ def serve_on_socket(
     grace: int,
     max_head_bytes: int = DEFAULT_MAX_HEAD_BYTES,
     max_headers: int = DEFAULT_MAX_HEADERS,
-) -> None:
+) -> NoReturn:
     """Serve on the supervisor's listening socket until told to stop, then leave at once.
 
     A runaway query's thread never ends by itself, and interpreter exit would wait for it:
@@ -66,10 +68,12 @@ def serve_on_socket(
             log_level=log_level,
             timeout_graceful_shutdown=grace,
             http=guarded_protocol(max_head_bytes, max_headers),
+            log_config=access_log.log_config(),
         )
     )
     _serving.append(server)
     server.run(sockets=[sock])
+    access_log.flush()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -1,35 +1,38 @@
 """``graphsvc serve`` with query threads: a supervisor and the server processes it keeps running.
 
 A query thread cannot be stopped, but its process can (execution/threads.py). So ``graphsvc serve``
-becomes a small supervisor: it binds the listening socket once, then starts the server processes
-(``python -m graphsvc serve`` again, handed the socket and the resolved settings) and keeps
-``processes`` of them serving. All of them accept from the one socket, so the kernel's accept queue
-holds connections whatever process is busy, starting or stopping.
+becomes a small supervisor: it binds the listening socket once, then keeps ``processes`` server
+processes serving it (one per core by default). All of them accept from the one socket, so the
+kernel's accept queue holds connections whatever process is busy, starting or stopping.
 
-A server process whose query outlives its limit answers 503 and asks to be replaced. The
-supervisor starts a replacement and, once it serves, stops the old process with SIGTERM: uvicorn
-finishes the requests in flight, and the process exits, taking its runaway with it. Until then
-the old process keeps answering, so a runaway never makes the service refuse anything; the cost
-is one core busy for the replacement's start-up (an open for ``--store``, a load otherwise).
+How a server process comes to be depends on where the data are:
+
+- **In memory** (the default): one *loader* process (``python -m graphsvc serve`` again, handed
+  the socket and the resolved settings) loads and validates the data once, then forks the server
+  processes on request (a line ``fork`` on its standard input). They share the loaded store
+  copy-on-write, so N processes hold about one copy of it, and a replacement serves within
+  milliseconds instead of a reload. The loader itself never serves and never runs a query: the
+  store it holds stays as loaded, for the next fork.
+- **On disk** (``--store``) or **remote** (``--engine remote``): each server process is started
+  like the loader and opens the store itself (read-only, in milliseconds) or its connections.
+
+A server process whose query outlives its limit answers 503 and asks to be replaced
+(``retire``); one that passes its share of the memory budget answers its queries 503 and ends at
+once (``exit``; execution/memory.py). The supervisor has a replacement made and, once it serves,
+stops the old process with SIGTERM: uvicorn finishes the requests in flight, and the process
+exits, taking its runaway with it. Until then the old process keeps answering.
 
 The supervisor never loads data and never imports the engine, so it stays small and outlives
 whatever its children do. If it dies (even by SIGKILL), each server process sees its lifeline
-pipe close and shuts down. If the first server process cannot start (the data does not parse),
-the supervisor exits with that process's exit code, after it has printed why.
+pipe close and shuts down, and the loader sees its standard input close. If the first start
+fails (the data do not parse), the supervisor exits with that process's exit code, after it has
+printed why. A loader that dies later is started again; the processes it forked serve meanwhile.
 
-With a memory budget (``--memory-budget``), the supervisor also keeps a *standby* process: loaded
-and started like the others, but not accepting until told to (a line ``go`` on its standard
-input). A server process that passes its share of the budget cannot wait for a replacement to
-load (a query can allocate a gigabyte a second): it answers its queries 503 and ends at once
-(execution/memory.py), and the standby takes its place within a fraction of a second, so the
-service keeps answering; a new standby then loads. A runaway query's process is replaced by the
-standby too, when one is ready.
-
-Messages go from server processes to the supervisor over one pipe, a line each, shorter than
-PIPE_BUF so that writes from several processes never interleave: ``ready <pid>``,
-``retire <pid>``, ``standby <pid>`` (loaded, waiting), ``exit <pid>`` (ending now) and
-``unbounded <pid>`` (this process bounds no memory, so no standby is kept: the data nearly fill
-the budget, or its queries hold no memory here).
+Messages go from the loader and server processes to the supervisor over one pipe, a line each,
+shorter than PIPE_BUF so that writes from several processes never interleave: ``ready <pid>``,
+``retire <pid>``, ``renew <pid>`` (a forked process that no longer shares enough with the
+loader), ``exit <pid>`` (ending now), and from the loader ``loaded <pid>`` and
+``forked <pid>`` (the pid of the process it just forked).
 """
 
 from __future__ import annotations
@@ -43,7 +46,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -53,8 +55,8 @@ SUPERVISED = "GRAPHSVC_SUPERVISED"
 """Set in a server process's environment: ``<listen fd>,<message fd>,<lifeline fd>``."""
 SUPERVISED_SETTINGS = "GRAPHSVC_SUPERVISED_SETTINGS"
 """The supervisor's resolved settings, as JSON: flags and environment were read once, there."""
-STANDBY = "GRAPHSVC_STANDBY"
-"""Set (to 1) in a standby process's environment: load, then wait for ``go`` on stdin."""
+LOADER = "GRAPHSVC_LOADER"
+"""Set (to 1) in the loader's environment: load, then fork a server process per ``fork`` line."""
 SUPERVISOR = "GRAPHSVC_SUPERVISOR"
 """What ``main`` runs: the listening socket's descriptor, the server command, and counts."""
 RESTART_LIMIT = 5
@@ -62,15 +64,48 @@ RESTART_LIMIT = 5
 RESTART_WINDOW = 60.0
 
 
+class _Forked:
+    """A server process the loader forked: not our child, so it is watched through a pidfd
+    (readable once the process has ended) and has no exit code to read here."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except ProcessLookupError:
+            self._pidfd, self.returncode = None, -1
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._pidfd is not None:
+            ended, _, _ = select.select([self._pidfd], [], [], 0)
+            if ended:
+                os.close(self._pidfd)
+                self._pidfd, self.returncode = None, -1
+        return self.returncode
+
+    def terminate(self, signum: int = signal.SIGTERM) -> None:
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.terminate(signal.SIGKILL)
+
+
 @dataclass
 class _Child:
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | _Forked
     ready: bool = False
     retiring: bool = False
     replaces: int | None = None
     stopped_at: float | None = None
-    standby: bool = False
-    standing_by: bool = False
+    loader: bool = False
+    loaded: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
 
 @dataclass
@@ -83,12 +118,16 @@ class Supervisor:
     processes: int = 1
     grace: float = 31.0
     """Seconds a stopped server process has to finish its requests before SIGKILL."""
-    standby: bool = False
-    """Keep a standby process (see the module's docstring)."""
+    fork: bool = False
+    """Server processes are forked by a loader (see the module's docstring)."""
     _children: dict[int, _Child] = field(default_factory=dict)
     _stopping: bool = False
     _ever_ready: bool = False
     _failures: list[float] = field(default_factory=list)
+    _wanted: list[int | None] = field(default_factory=list)
+    """Forks to ask the loader for, each the pid it replaces (or None), once it has loaded."""
+    _asked: list[int | None] = field(default_factory=list)
+    """Forks asked for, in order, whose ``forked`` message has not come yet."""
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit code of ``graphsvc serve``."""
@@ -102,12 +141,16 @@ class Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGCHLD):
             signal.signal(signum, self._on_signal)
         try:
-            # One first: it loads the data (or an on-disk store) while the others would only
-            # compete for memory and the store's write lock; they start once it serves.
-            self._spawn()
+            # One first: it loads the data (or an on-disk store) while others would only
+            # compete for memory and the store's write lock; they come once it is done.
+            if self.fork:
+                self._spawn_loader()
+                self._wanted = [None] * self.processes
+            else:
+                self._spawn()
             buffered = b""
             while self._children or not self._stopping:
-                ready, _, _ = select.select([messages, wake], [], [], 0.5)
+                ready, _, _ = select.select([messages, wake], [], [], 0.2)
                 if wake in ready:
                     with contextlib.suppress(BlockingIOError):
                         os.read(wake, 4096)
@@ -138,42 +181,51 @@ class Supervisor:
         with contextlib.suppress(OSError):
             os.write(self._wake_end, b"!")
 
-    def _spawn(self, replaces: int | None = None, *, standby: bool = False) -> None:
+    def _popen(self, *, loader: bool) -> subprocess.Popen[bytes]:
         fds = (self.sock.fileno(), self._message_end, self._lifeline)
         environment = {**self.environment, SUPERVISED: ",".join(map(str, fds))}
-        if standby:
-            environment[STANDBY] = "1"
-        process = subprocess.Popen(
+        if loader:
+            environment[LOADER] = "1"
+        return subprocess.Popen(
             self.command,
             env=environment,
             pass_fds=fds,
-            stdin=subprocess.PIPE if standby else None,
+            stdin=subprocess.PIPE if loader else None,
         )
-        self._children[process.pid] = _Child(process, replaces=replaces, standby=standby)
+
+    def _spawn(self, replaces: int | None = None) -> None:
+        """Start a server process that loads or opens the data itself."""
+        process = self._popen(loader=False)
+        self._children[process.pid] = _Child(process, replaces=replaces)
         log.info("server process %d started%s", process.pid,
-                 " as the standby" if standby else
                  f" to replace {replaces}" if replaces else "")  # fmt: skip
 
-    def _spare(self) -> _Child | None:
-        return next((c for c in self._children.values() if c.standby and c.standing_by), None)
+    def _spawn_loader(self) -> None:
+        process = self._popen(loader=True)
+        self._children[process.pid] = _Child(process, loader=True)
+        log.info("loader process %d started", process.pid)
 
-    def _promote(self, spare: _Child, replaces: int | None) -> None:
-        """Put the standby process to work (in place of ``replaces``), and start a new one."""
-        spare.standby = spare.standing_by = False
-        spare.replaces = replaces
-        stdin = spare.process.stdin
+    def _loader(self) -> _Child | None:
+        return next((c for c in self._children.values() if c.loader and c.stopped_at is None), None)
+
+    def _ask_forks(self) -> None:
+        loader = self._loader()
+        if loader is None or not loader.loaded or not self._wanted:
+            return
+        stdin = loader.process.stdin if isinstance(loader.process, subprocess.Popen) else None
         assert stdin is not None
-        with contextlib.suppress(OSError):
-            stdin.write(b"go\n")
-            stdin.close()
-        log.info("standby process %d serves%s", spare.process.pid,
-                 f" in place of {replaces}" if replaces else "")  # fmt: skip
-        self._spawn(standby=True)
+        try:
+            stdin.write(b"fork\n" * len(self._wanted))
+            stdin.flush()
+        except OSError:
+            return  # the loader is ending: its exit is handled by _reap, the forks stay wanted
+        self._asked += self._wanted
+        self._wanted = []
 
     def _replace(self, child: _Child) -> None:
-        spare = self._spare()
-        if spare is not None:
-            self._promote(spare, child.process.pid)
+        if self.fork:
+            self._wanted.append(child.process.pid)
+            self._ask_forks()
         else:
             self._spawn(replaces=child.process.pid)
 
@@ -185,35 +237,36 @@ class Supervisor:
 
     def _on_message(self, line: str) -> None:
         word, _, pid_text = line.partition(" ")
-        child = self._children.get(int(pid_text)) if pid_text.isdigit() else None
-        if child is None or self._stopping:
+        if not pid_text.isdigit() or self._stopping:
             return
-        if word == "ready":
-            if not self._ever_ready:
+        if word == "forked":
+            replaces = self._asked.pop(0) if self._asked else None
+            self._children[int(pid_text)] = _Child(_Forked(int(pid_text)), replaces=replaces)
+            return
+        child = self._children.get(int(pid_text))
+        if child is None:
+            return
+        if word == "loaded" and child.loader:
+            child.loaded = True
+            log.info("loader process %d has loaded the data", child.process.pid)
+            self._ask_forks()
+        elif word == "ready":
+            if not self._ever_ready and not self.fork:
                 for _ in range(self.processes - 1):
                     self._spawn()
-                if self.standby:
-                    self._spawn(standby=True)
             child.ready = self._ever_ready = True
+            log.info("server process %d serves", child.process.pid)
             old = self._children.get(child.replaces) if child.replaces else None
             if old is not None:
                 log.info("server process %d replaces %d", child.process.pid, old.process.pid)
                 self._stop(old)
-        elif word == "unbounded" and self.standby:
-            # The budget bounds nothing (the data nearly fill it, or queries hold no memory
-            # here): a standby would hold a second copy of the store for nothing.
-            log.info("the memory budget bounds nothing here: no standby process")
-            self.standby = False
-            for other in list(self._children.values()):
-                if other.standby:
-                    other.retiring = True
-                    self._stop(other)
-        elif word == "standby":
-            child.standing_by = True
-            log.info("standby process %d is ready", child.process.pid)
-        elif word == "retire" and not child.retiring:
+        elif word in ("retire", "renew") and not child.retiring:
             child.retiring = True
-            log.warning("server process %d has a runaway query: replacing it", child.process.pid)
+            if word == "retire":
+                log.warning("server process %d has a runaway query: replacing it", child.pid)
+            else:
+                log.info("server process %d no longer shares enough with the loader: "
+                         "replacing it with a new fork", child.pid)  # fmt: skip
             self._replace(child)
         elif word == "exit" and child.stopped_at is None:
             # Ending by itself, now (its memory share is spent): not a failure to count.
@@ -221,9 +274,9 @@ class Supervisor:
             child.stopped_at = time.monotonic()
             log.warning("server process %d passed its memory limit: replacing it",
                         child.process.pid)  # fmt: skip
-            spare = self._spare()
-            if spare is not None:
-                self._promote(spare, None)
+            if self.fork:
+                self._wanted.append(None)
+                self._ask_forks()
             else:
                 self._spawn()
 
@@ -247,19 +300,23 @@ class Supervisor:
                           len(self._failures), RESTART_WINDOW)  # fmt: skip
                 self._on_signal(signal.SIGTERM, None)
                 return 1
-            log.error("server process %d exited with %s", pid, code)
+            if child.loader:
+                # Its server processes serve on; the next forks come from a new loader.
+                log.error("loader process %d exited with %s: loading again", pid, code)
+                self._wanted += self._asked
+                self._asked = []
+                self._spawn_loader()
+                continue
+            log.error("server process %d exited%s", pid, f" with {code}" if code >= 0 else "")
             if child.retiring:
-                continue  # its replacement is already starting
-            if child.standby:
-                self._spawn(standby=True)
-                continue
-            spare = self._spare()
-            if spare is not None and child.ready:
-                # A serving process died (a crash in the engine): the standby serves at once.
-                self._promote(spare, None)
-                continue
+                continue  # its replacement is already coming
             # A failed replacement is retried; the process it was to replace serves meanwhile.
-            self._spawn(replaces=child.replaces if child.replaces in self._children else None)
+            replaces = child.replaces if child.replaces in self._children else None
+            if self.fork:
+                self._wanted.append(replaces)
+                self._ask_forks()
+            else:
+                self._spawn(replaces=replaces)
         return None
 
     def _enforce_grace(self) -> None:
@@ -268,57 +325,6 @@ class Supervisor:
             if child.stopped_at is not None and now - child.stopped_at > self.grace:
                 with contextlib.suppress(ProcessLookupError):
                     child.process.kill()
-
-
-class SupervisorLink:
-    """A server process's side: tell the supervisor it serves, or that it must be replaced."""
-
-    def __init__(self, message_fd: int, lifeline_fd: int) -> None:
-        self._message_fd = message_fd
-        self._lifeline_fd = lifeline_fd
-        self._retired = False
-
-    @classmethod
-    def from_environment(cls) -> tuple[socket.socket, SupervisorLink] | None:
-        given = os.environ.get(SUPERVISED)
-        if not given:
-            return None
-        listen_fd, message_fd, lifeline_fd = (int(part) for part in given.split(","))
-        return socket.socket(fileno=listen_fd), cls(message_fd, lifeline_fd)
-
-    def _send(self, word: str) -> None:
-        with contextlib.suppress(OSError):
-            os.write(self._message_fd, f"{word} {os.getpid()}\n".encode("ascii"))
-
-    def ready(self) -> None:
-        self._send("ready")
-
-    def unbounded(self) -> None:
-        """This process does not bound its memory: no standby is worth keeping for it."""
-        self._send("unbounded")
-
-    def standing_by(self) -> None:
-        self._send("standby")
-
-    def exiting(self) -> None:
-        self._retired = True
-        self._send("exit")
-
-    def retire(self) -> None:
-        if not self._retired:
-            self._retired = True
-            self._send("retire")
-
-    def watch_supervisor(self) -> None:
-        """Shut down gracefully when the supervisor is gone (its end of the lifeline closes)."""
-
-        def wait() -> None:
-            with contextlib.suppress(OSError):
-                while os.read(self._lifeline_fd, 1):
-                    pass
-            os.kill(os.getpid(), signal.SIGTERM)
-
-        threading.Thread(target=wait, name="graphsvc-lifeline", daemon=True).start()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -347,7 +353,7 @@ def exec_supervisor(
     processes: int,
     grace: float,
     settings_json: str,
-    standby: bool = False,
+    fork: bool = False,
 ) -> None:
     """Become the supervisor: a fresh interpreter that imports only this module.
 
@@ -360,7 +366,7 @@ def exec_supervisor(
         "processes": processes,
         "grace": grace,
         "log_level": log_level,
-        "standby": standby,
+        "fork": fork,
     }
     environment = {**os.environ, SUPERVISOR: json.dumps(spec), SUPERVISED_SETTINGS: settings_json}
     sys.stdout.flush()
@@ -384,7 +390,7 @@ def main() -> int:
         environment=environment,
         processes=int(spec["processes"]),
         grace=float(spec["grace"]),
-        standby=bool(spec.get("standby", False)),
+        fork=bool(spec.get("fork", False)),
     )
     return supervisor.run()
 

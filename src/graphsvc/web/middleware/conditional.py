@@ -55,24 +55,40 @@ def _http_date(timestamp: float) -> str:
 KEPT_ON_304 = {b"etag", b"last-modified", b"vary", b"content-location", b"cache-control", b"link"}
 
 
-def _header(scope: Scope, name: bytes) -> str:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return str(value.decode("latin-1"))
-    return ""
-
-
-def request_etag(scope: Scope, version: str) -> str:
-    parts = [
+def request_etag(scope: Scope, version: str, fields: dict[bytes, str] | None = None) -> str:
+    """The ETag of a data-determined answer (``fields``: the request's, if read already)."""
+    fields = _fields(scope) if fields is None else fields
+    return _etag(
         version,
-        __version__,
-        _header(scope, b"host"),
+        fields.get(b"host", ""),
         scope.get("root_path", ""),
         scope["path"],
-        scope.get("query_string", b"").decode("latin-1"),
-        _header(scope, b"accept"),
-        _header(scope, b"accept-encoding"),
-    ]
+        scope.get("query_string", b""),
+        fields.get(b"accept", ""),
+        fields.get(b"accept-encoding", ""),
+    )
+
+
+_WANTED = frozenset(
+    {b"host", b"accept", b"accept-encoding", b"if-none-match", b"if-modified-since"}
+)
+
+
+def _fields(scope: Scope) -> dict[bytes, str]:
+    """The request's header fields this middleware reads, in one pass (the first of each)."""
+    found: dict[bytes, str] = {}
+    for key, value in scope.get("headers", ()):
+        if key in _WANTED and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _etag(
+    version: str, host: str, root: str, path: str, query: bytes, accept: str, encoding: str
+) -> str:
+    # Remembered: clients repeat their requests, and hashing costs more than looking up.
+    parts = [version, __version__, host, root, path, query.decode("latin-1"), accept, encoding]
     digest = hashlib.blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
     return f'"{digest}"'
 
@@ -118,10 +134,11 @@ class _Exchange:
         self.head = scope["method"] == "HEAD"
         self.loaded_at = loaded_at
         self.last_modified = _http_date(loaded_at)
-        self.if_none_match = _header(scope, b"if-none-match")
-        self.if_modified_since = _header(scope, b"if-modified-since")
+        fields = _fields(scope)
+        self.if_none_match = fields.get(b"if-none-match", "")
+        self.if_modified_since = fields.get(b"if-modified-since", "")
         self.hash_body = answer_varies(scope)
-        self.etag = None if self.hash_body else request_etag(scope, version)
+        self.etag = None if self.hash_body else request_etag(scope, version, fields)
         self.start: Message | None = None
         self.state = "pending"  # then pass, head (drop the body) or done (a 304 was sent)
         self.chunks: list[bytes] = []
@@ -168,10 +185,11 @@ class _Exchange:
             if b"cache-control" not in names:
                 # Caches may keep the answer but must ask again: the data can be reloaded.
                 headers.append((b"cache-control", b"no-cache"))
-            current = {k.lower(): v for k, v in headers}
-            if self.fresh(current[b"etag"].decode("latin-1")):
-                await self.send_not_modified(headers)
-                return
+            if self.if_none_match or self.if_modified_since:
+                current = {k.lower(): v for k, v in headers}
+                if self.fresh(current[b"etag"].decode("latin-1")):
+                    await self.send_not_modified(headers)
+                    return
         await self.downstream({**message, "headers": headers})
         self.state = "head" if self.head else "pass"
 
