@@ -21,10 +21,22 @@ left out on purpose: they type every subject and object of a property, which tur
 link into a mistaken class membership, and schema.org-style ranges would type literals'
 neighbours wholesale. OWL (``owl:equivalentClass``, ``owl:inverseOf``, ``owl:sameAs``) is out too:
 an OWL reasoner's cost and its surprises are not what a publishing service should impose.
+Types in ``owl:Thing`` and ``rdfs:Resource`` are not written either, though an ontology names
+them as superclasses: every resource is in both (rdfs4 and OWL's semantics), so they tell a
+query nothing, and they would add one triple per typed resource (7% of the closure of the
+benchmark's data).
+
+Asserted triples are never repeated in it. That is not only tidiness: oxigraph's union default
+graph gives a triple once per graph that holds it, so a repeated triple would come back twice
+from ``SELECT`` over the default graph and be counted twice (the graph list's counts sum to what
+such a query counts). The check costs a lookup per derived triple, so it is made only for the
+superproperties and superclasses that the data already use; for the others no derived triple
+can be an asserted one.
 
 The closure is computed by the engine itself (SPARQL over the store just loaded), so it is the
-same on every local engine; oxigraph writes and reloads it without a Python object per triple.
-Asserted triples are never repeated in it. Its cost at scale is in bench/RESULTS-entailment.md.
+same on every local engine; oxigraph adds it with one ``INSERT`` per step, without a Python
+object per triple. With no hierarchy in the data (a file served without an ontology), it costs
+the two hierarchy queries and nothing else. Its cost at scale is in bench/RESULTS-entailment.md.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeAlias
 
 import pyoxigraph as ox
 
@@ -45,6 +58,8 @@ log = logging.getLogger(__name__)
 
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+EVERYTHING = frozenset({"http://www.w3.org/2002/07/owl#Thing", f"{RDFS}Resource"})
+"""The classes every resource is in: no type in them is written (see the module docstring)."""
 
 HIERARCHY = {
     "subPropertyOf": f"SELECT DISTINCT ?sub ?super WHERE {{ ?sub <{RDFS}subPropertyOf>+ ?super "
@@ -54,25 +69,53 @@ HIERARCHY = {
 }
 
 
-def _values(pairs: list[tuple[ox.NamedNode, ox.NamedNode]]) -> str:
+Pairs: TypeAlias = list[tuple[ox.NamedNode, ox.NamedNode]]
+
+
+def _values(pairs: Pairs) -> str:
     return " ".join(f"({sub} {sup})" for sub, sup in pairs)
 
 
-def subproperty_closure(pairs: list[tuple[ox.NamedNode, ox.NamedNode]]) -> str:
-    """rdfs7: a triple of a property, restated with each of its superproperties."""
-    return (
-        f"CONSTRUCT {{ ?s ?super ?o }} WHERE {{ VALUES (?sub ?super) {{ {_values(pairs)} }} "
-        "?s ?sub ?o FILTER NOT EXISTS { ?s ?super ?o } }"
-    )
+def _anywhere(pattern: str, graph: str, anywhere: bool) -> str:
+    """``pattern`` in any graph: the default graph's or, with ``anywhere``, a named one's (an
+    update has no union default graph; a query asks for one instead)."""
+    if not anywhere:
+        return pattern
+    return f"{{ {pattern} }} UNION {{ GRAPH {graph} {{ {pattern} }} }}"
 
 
-def subclass_closure(pairs: list[tuple[ox.NamedNode, ox.NamedNode]]) -> str:
+def _where(pairs: Pairs, asserted: str, derived: str, *, checked: bool, anywhere: bool) -> str:
+    where = f"VALUES (?sub ?super) {{ {_values(pairs)} }} {_anywhere(asserted, '?g', anywhere)}"
+    if checked:
+        where += f" FILTER NOT EXISTS {{ {_anywhere(derived, '?h', anywhere)} }}"
+    return where
+
+
+def subproperty_closure(pairs: Pairs, *, checked: bool = True, into: str | None = None) -> str:
+    """rdfs7: a triple of a property, restated with each of its superproperties. A CONSTRUCT over
+    the union default graph; with ``into``, an update adding to that graph."""
+    where = _where(pairs, "?s ?sub ?o", "?s ?super ?o", checked=checked, anywhere=bool(into))
+    if into:
+        return f"INSERT {{ GRAPH <{into}> {{ ?s ?super ?o }} }} WHERE {{ {where} }}"
+    return f"CONSTRUCT {{ ?s ?super ?o }} WHERE {{ {where} }}"
+
+
+def subclass_closure(pairs: Pairs, *, checked: bool = True, into: str | None = None) -> str:
     """rdfs9: an instance of a class, typed with each of its superclasses."""
-    return (
-        f"CONSTRUCT {{ ?x <{RDF_TYPE}> ?super }} WHERE {{ VALUES (?sub ?super) "
-        f"{{ {_values(pairs)} }} ?x <{RDF_TYPE}> ?sub FILTER NOT EXISTS "
-        f"{{ ?x <{RDF_TYPE}> ?super }} }}"
+    where = _where(
+        pairs,
+        f"?s <{RDF_TYPE}> ?sub",
+        f"?s <{RDF_TYPE}> ?super",
+        checked=checked,
+        anywhere=bool(into),
     )
+    if into:
+        return f"INSERT {{ GRAPH <{into}> {{ ?s <{RDF_TYPE}> ?super }} }} WHERE {{ {where} }}"
+    return f"CONSTRUCT {{ ?s <{RDF_TYPE}> ?super }} WHERE {{ {where} }}"
+
+
+class Closure(Protocol):
+    def __call__(self, pairs: Pairs, *, checked: bool = True, into: str | None = None) -> str: ...
 
 
 ENTAILED_DESCRIPTION = (
@@ -90,6 +133,8 @@ class Entailed:
     graph: str
     triples: int
     seconds: float
+    steps: tuple[tuple[str, int, float], ...] = ()
+    """What each step added and took: the hierarchies, then each closure (bench/entailment.py)."""
 
 
 def materialise(store: Store, graph: str) -> Entailed:
@@ -102,29 +147,52 @@ def materialise(store: Store, graph: str) -> Entailed:
     started = time.perf_counter()
     added = 0
     hierarchy = {name: _pairs(store, query) for name, query in HIERARCHY.items()}
+    classes = [(sub, sup) for sub, sup in hierarchy["subClassOf"] if sup.value not in EVERYTHING]
+    steps = [("hierarchies", 0, time.perf_counter() - started)]
     # Subproperties first: a property's generalisation may be rdf:type, whose classes the
     # second step then closes.
-    steps = (
-        (hierarchy["subPropertyOf"], subproperty_closure),
-        (hierarchy["subClassOf"], subclass_closure),
+    closures = (
+        ("subproperties", hierarchy["subPropertyOf"], subproperty_closure, "?s ?t ?o"),
+        ("subclasses", classes, subclass_closure, f"?s <{RDF_TYPE}> ?t"),
     )
-    for pairs, closure in steps:
+    for name, pairs, closure, used in closures:
         if not pairs:
             continue
-        if isinstance(store, OxigraphStore):
-            added += store.materialise(closure(pairs), graph)
-            continue
-        result = store.query(QueryRequest(closure(pairs), union_default_graph=True))
-        if not isinstance(result, GraphResult):
-            raise TypeError("an entailment query must answer a graph")
-        triples = list(result.triples)
-        if triples:
-            added += _add(store, graph, triples)
-    if added:
+        # Only a term the data use can make a derived triple one that was asserted.
+        in_use = _in_use(store, {sup for _, sup in pairs}, used)
+        for checked in (True, False):
+            subset = [(sub, sup) for sub, sup in pairs if (sup in in_use) is checked]
+            if subset:
+                step = time.perf_counter()
+                count = _derive(store, graph, closure, subset, checked)
+                label = f"{name}, {'checked' if checked else 'unchecked'} ({len(subset)} pairs)"
+                steps.append((label, count, time.perf_counter() - step))
+                added += count
+    if added and not isinstance(store, OxigraphStore):
         added = _count(store, graph)
     seconds = time.perf_counter() - started
     log.info("entailed %d triples into <%s> in %.2f s", added, graph, seconds)
-    return Entailed(graph, added, seconds)
+    return Entailed(graph, added, seconds, tuple(steps))
+
+
+def _derive(store: Store, graph: str, closure: Closure, pairs: Pairs, checked: bool) -> int:
+    if isinstance(store, OxigraphStore):
+        return store.insert(closure(pairs, checked=checked, into=graph), graph)
+    result = store.query(QueryRequest(closure(pairs, checked=checked), union_default_graph=True))
+    if not isinstance(result, GraphResult):
+        raise TypeError("an entailment query must answer a graph")
+    triples = list(result.triples)
+    return _add(store, graph, triples) if triples else 0
+
+
+def _in_use(store: Store, terms: set[ox.NamedNode], pattern: str) -> set[ox.NamedNode]:
+    """Which of ``terms`` (bound to ``?t`` in ``pattern``) the data use, in any graph."""
+    values = " ".join(str(term) for term in sorted(terms, key=lambda t: t.value))
+    query = f"SELECT ?t WHERE {{ VALUES ?t {{ {values} }} FILTER EXISTS {{ {pattern} }} }}"
+    result = store.query(QueryRequest(query, union_default_graph=True))
+    if not isinstance(result, SelectResult):
+        raise TypeError("a query of terms must answer solutions")
+    return {term for (term,) in result.rows if isinstance(term, ox.NamedNode)}
 
 
 def _count(store: Store, graph: str) -> int:
@@ -137,7 +205,7 @@ def _count(store: Store, graph: str) -> int:
     return int(count.value) if isinstance(count, ox.Literal) else 0
 
 
-def _pairs(store: Store, query: str) -> list[tuple[ox.NamedNode, ox.NamedNode]]:
+def _pairs(store: Store, query: str) -> Pairs:
     result = store.query(QueryRequest(query, union_default_graph=True))
     if not isinstance(result, SelectResult):
         raise TypeError("a hierarchy query must answer solutions")

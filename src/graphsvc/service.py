@@ -9,6 +9,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -277,41 +278,43 @@ def build_service(
     """Load the files into a new store. Any error stops here: nothing half-loaded is served."""
     started = time.perf_counter()
     sources = discover(paths, base_iri=options.base_iri, project_root=project_root)
-    version = sources_digest(sources)
     # An on-disk store that already holds exactly these files is served as it is (start-up
     # then costs an open, not a load), read-only; any other content is replaced, never added
     # to. Which graph each file goes to is part of what the store holds, not only the bytes.
     layout = repr(
         ([(str(s.path.resolve()), str(s.graph), s.base_iri) for s in sources], options.entailment)
     )
-    stored = f"{version}-{hashlib.sha256(layout.encode()).hexdigest()[:16]}"
+    layout_digest = hashlib.sha256(layout.encode()).hexdigest()[:16]
     store: Store
-    if (
-        engine == "oxigraph"
-        and store_path is not None
-        and OxigraphStore.recorded_graphs(store_path, stored) is not None
-    ):
-        store = OxigraphStore(store_path, read_only=True)
-    else:
-        store = open_store(engine, store_path=store_path)
-    graphs = store.loaded_graphs(stored) if isinstance(store, OxigraphStore) else None
-    if graphs is None:
-        if isinstance(store, OxigraphStore):
-            store.clear()
-        for source in sources:
-            count = store.load(source)
-            log.info("loaded %s: %d quads", source.path, count)
-        if options.entailment:
-            materialise(store, entailed_graph_iri(options.base_iri))
-        graphs = store.graphs()
-        if isinstance(store, OxigraphStore):
-            store.mark_loaded(stored, graphs)
-            if store_path is not None:
+    graphs = None
+    # The version digest reads every file once more. The engine's loader and hashlib both
+    # release the GIL, so it is computed while the files load, unless a stored load may be
+    # served: whether it may depends on the digest.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphsvc-digest") as pool:
+        digest = pool.submit(sources_digest, sources)
+        if engine == "oxigraph" and store_path is not None and OxigraphStore.recorded(store_path):
+            stored = f"{digest.result()}-{layout_digest}"
+            graphs = OxigraphStore.recorded_graphs(store_path, stored)
+        if graphs is not None:
+            store = OxigraphStore(store_path, read_only=True)
+        else:
+            store = open_store(engine, store_path=store_path)
+            if isinstance(store, OxigraphStore):
+                store.clear()
+            for source in sources:
+                count = store.load(source)
+                log.info("loaded %s: %d quads", source.path, count)
+            if options.entailment:
+                materialise(store, entailed_graph_iri(options.base_iri))
+            graphs = store.graphs()
+            if isinstance(store, OxigraphStore) and store_path is not None:
+                store.mark_loaded(f"{digest.result()}-{layout_digest}", graphs)
                 # Served read-only from now on, like by any other process that opens it: a
                 # writer's background compaction deletes files that readers (the dump writer,
                 # more server processes) may still be opening.
                 del store
                 store = OxigraphStore(store_path, read_only=True)
+        version = digest.result()
     catalog = QueryCatalog.from_folder(queries_dir)
     service = GraphService(
         store=store,

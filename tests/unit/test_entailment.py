@@ -10,6 +10,7 @@ import pytest
 
 from graphsvc.service import ServiceOptions, build_service
 from graphsvc.store.base import GraphResult, QueryRequest
+from graphsvc.store.oxigraph import OxigraphStore
 
 BASE = "https://example.org/"
 ENTAILED = f"{BASE}graph/entailed"
@@ -19,6 +20,8 @@ DATA = """
 @prefix s: <http://schema.org/> .
 ex:Town rdfs:subClassOf ex:Place .
 ex:Place rdfs:subClassOf s:Place .
+ex:Place rdfs:subClassOf <http://www.w3.org/2002/07/owl#Thing> .
+s:Place rdfs:subClassOf rdfs:Resource .
 ex:claimant rdfs:subPropertyOf ex:attributedTo .
 ex:attributedTo rdfs:subPropertyOf <http://www.w3.org/ns/prov#wasAttributedTo> .
 ex:kind rdfs:subPropertyOf <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> .
@@ -28,14 +31,14 @@ ex:kind rdfs:subPropertyOf <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> .
 """
 
 
-def _service(tmp_path: Path, engine: str, entailment: bool = True):  # type: ignore[no-untyped-def]
+def _service(tmp_path: Path, engine: str, entailment: bool = True, project: bool = True):  # type: ignore[no-untyped-def]
     (tmp_path / "ontology").mkdir()
     (tmp_path / "ontology" / "data.ttl").write_text(DATA)
     return build_service(
         [tmp_path / "ontology"],
         engine=engine,
         options=ServiceOptions(base_iri=BASE, entailment=entailment),
-        project_root=tmp_path,
+        project_root=tmp_path if project else None,
     )
 
 
@@ -63,13 +66,35 @@ EXPECTED = {
 }
 
 
+@pytest.mark.parametrize("project", [True, False], ids=["named-graphs", "default-graph"])
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
-def test_the_closure_is_exactly_the_new_triples(tmp_path: Path, engine: str) -> None:
-    service = _service(tmp_path, engine)
+def test_the_closure_is_exactly_the_new_triples(tmp_path: Path, engine: str, project: bool) -> None:
+    service = _service(tmp_path, engine, project=project)
     # The ontology's own subclass chain types nothing: ex:Town is a class, not an instance.
+    # Nothing is typed owl:Thing or rdfs:Resource: every resource is.
     assert _entailed(service) == EXPECTED
-    names = {g.name for g in service.graphs}
-    assert ENTAILED in names
+    graphs = {g.name: g.triples for g in service.graphs}
+    assert graphs[ENTAILED] == len(EXPECTED)
+    # The graphs' counts add up to what a query of the union default graph counts.
+    result = service.store.query(QueryRequest("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    (count,) = next(iter(result.rows))  # type: ignore[union-attr]
+    assert service.triple_count == int(count.value) == sum(graphs.values())
+
+
+def test_the_union_default_graph_gives_a_triple_once_per_graph() -> None:
+    """Why the entailed graph never repeats an asserted triple: oxigraph's union default graph
+    is a union of the graphs, not their merge, so a repeated triple would be counted twice."""
+    store = OxigraphStore()
+    triple = "<https://example.org/a> <https://example.org/p> <https://example.org/b>"
+    store.insert(f"INSERT DATA {{ GRAPH <{BASE}one> {{ {triple} }} }}", f"{BASE}one")
+    store.insert(f"INSERT DATA {{ GRAPH <{BASE}two> {{ {triple} }} }}", f"{BASE}two")
+    result = store.query(QueryRequest("SELECT * WHERE { ?s ?p ?o }"))
+    assert len(list(result.rows)) == 2  # type: ignore[union-attr]
+    assert [(g.name, g.triples) for g in store.graphs()] == [
+        (None, 0),
+        (f"{BASE}one", 1),
+        (f"{BASE}two", 1),
+    ]
 
 
 def test_turned_off_nothing_is_entailed(tmp_path: Path) -> None:

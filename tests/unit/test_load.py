@@ -8,7 +8,8 @@ import pytest
 
 from graphsvc.errors import LoadError, RDFSyntaxError
 from graphsvc.load import discover, graph_iri_for, parse_quads
-from graphsvc.store import QueryRequest, SelectResult, open_store
+from graphsvc.store import GraphInfo, QueryRequest, SelectResult, open_store
+from graphsvc.store.oxigraph import OxigraphStore
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 BASE = "https://w3id.org/graphsvc/"
@@ -93,3 +94,37 @@ def test_parse_quads_places_triples_in_the_file_graph() -> None:
     quads = list(parse_quads(source))
     assert len(quads) == 1
     assert quads[0].graph_name == source.graph
+
+
+@pytest.mark.parametrize("project", [True, False], ids=["named-graphs", "default-graph"])
+def test_graph_counts_kept_while_loading_are_the_engines_counts(
+    tmp_path: Path, project: bool
+) -> None:
+    """oxigraph counts each graph as files load into it (no query afterwards); a file that may
+    name graphs of its own (TriG, N-Quads, JSON-LD) makes it count by query instead."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.ttl").write_text("<http://a> <http://p> 1, 2 .\n")
+    # the same graph as a.ttl in a project, and a triple a.ttl has: counted once
+    (tmp_path / "data" / "a.nt").write_text(
+        '<http://a> <http://p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        "<http://a> <http://p> <http://b> .\n"
+    )
+    (tmp_path / "data" / "empty.ttl").write_text("")
+    root = tmp_path if project else None
+    store = OxigraphStore()
+    for source in discover([tmp_path / "data"], base_iri=BASE, project_root=root):
+        store.load(source)
+    assert store._counts is not None
+    assert store.graphs() == [GraphInfo(n, c) for n, c in sorted_counts(store)]
+    for source in discover(
+        [FIXTURES / "formats"], base_iri=BASE, project_root=root and FIXTURES.parent
+    ):
+        store.load(source)
+    assert store._counts is None  # a quad file was loaded
+    assert store.graphs() == [GraphInfo(n, c) for n, c in sorted_counts(store)]
+
+
+def sorted_counts(store: OxigraphStore) -> list[tuple[str | None, int]]:
+    counts = store._counted()
+    named = sorted((name, n) for name, n in counts.items() if name is not None)
+    return [(None, counts.get(None, 0)), *named]
