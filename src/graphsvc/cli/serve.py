@@ -216,6 +216,7 @@ def _serve_supervised(sock: socket.socket, link: SupervisorLink) -> None:
     loader_resident: int | None = None
 
     def ready() -> None:
+        name_process("graphsvc-server")
         link.watch_supervisor()
         if settings.memory_budget:
             _watch_memory(web_app, settings, link, loader_resident)
@@ -244,15 +245,13 @@ def _serve_supervised(sock: socket.socket, link: SupervisorLink) -> None:
         )
 
     if not link.is_loader():
-        name_process("graphsvc-server")
-        serve()
+        serve()  # named in ready(): after its start hooks forked the dumps writer
     service = web_app.state.service
     # Once, here: the forked processes find the dumps being written and write none.
     service.run_start_hooks()
 
     def serve_forked() -> NoReturn:
         nonlocal loader_resident
-        name_process("graphsvc-server")
         loader_resident = resident_bytes(os.getppid())
         serve()
 
