@@ -17,11 +17,11 @@ from typing import Protocol, TypeVar
 from graphsvc.config import Execution, Settings, project_root, resolve_execution
 from graphsvc.errors import GraphsvcError, LoadError
 from graphsvc.load import check_source, discover
+from graphsvc.progress import Progress
 from graphsvc.service import GraphService, ServiceOptions, attach_service, build_service
 from graphsvc.store.remote.config import RemoteConfig
 from graphsvc.store.remote.store import RemoteStore
 from graphsvc.validation.cache import Outcome, ValidationCache, default_cache_dir
-from graphsvc.validation.progress import Progress
 from graphsvc.validation.serving import NO_SHAPES, Fingerprint, ServeCheck, fingerprint
 from graphsvc.validation.validator import ValidationReport, require_conforming
 from graphsvc.validation.worker import Result, Skipped, ValidationJob, start_early

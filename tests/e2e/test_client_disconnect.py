@@ -53,7 +53,9 @@ def test_thread_isolation_keeps_the_slot_until_the_runaway_is_replaced() -> None
     """A thread cannot be stopped: the abandoned query keeps its slot (admission never promises
     a thread it does not have), and at its limit it is a runaway like any other, so the
     supervisor replaces the process; the slot is then free in the new one."""
-    args = ("--query-isolation", "thread", "--workers", "1", "--query-timeout", "3")
+    # One server process: with more, another would answer the query this one has no slot for.
+    args = ("--query-isolation", "thread", "--workers", "1", "--query-timeout", "3",
+            "--processes", "1")  # fmt: skip
     with cli_server(str(FIXTURES / "small"), *args) as base_url:
         start_and_abandon(base_url)
         with contextlib.suppress(httpx.TimeoutException):

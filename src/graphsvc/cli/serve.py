@@ -11,6 +11,7 @@ import os
 import socket
 import sys
 from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from graphsvc.cli.common import configure_logging, fail, settings_from
@@ -94,12 +95,26 @@ def _app_loading_meanwhile(settings: Settings, **hooks: Any) -> FastAPI:
     releases the GIL, so the half second of imports costs no time. The thread has ended when
     this returns (a loader forks next, and a thread does not survive a fork)."""
     from graphsvc.assemble import service_from_settings
+    from graphsvc.progress import Progress
 
-    with ThreadPoolExecutor(1, thread_name_prefix="graphsvc-load") as pool:
+    size = _megabytes(settings.resolved_paths()) if settings.engine != "remote" else 0
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="graphsvc-load") as pool,
+        Progress(lambda seconds: f"loading {size:,.0f} MB of data… {seconds:.0f} s"),
+    ):
         loading = pool.submit(
             service_from_settings, settings, validate=settings.validate_on_load, supervisor=True
         )
         return _app(settings, loading=loading, **hooks)
+
+
+def _megabytes(paths: list[Path]) -> float:
+    """What the files to load weigh, for the progress line (folders walked)."""
+    total = 0
+    for path in paths:
+        files = path.rglob("*") if path.is_dir() else [path]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total / 1e6
 
 
 def _forks_servers(settings: Settings) -> bool:

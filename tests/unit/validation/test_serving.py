@@ -13,9 +13,9 @@ import pytest
 
 from graphsvc.load import SourceFile, discover
 from graphsvc.namespaces import DEFAULT_BASE_IRI
+from graphsvc.progress import CLEAR, Progress
 from graphsvc.service import sources_digest
 from graphsvc.validation.cache import Outcome, ValidationCache, default_cache_dir
-from graphsvc.validation.progress import CLEAR, Progress
 from graphsvc.validation.serving import (
     ServeCheck,
     declares_shapes,

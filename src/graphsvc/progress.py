@@ -6,7 +6,7 @@ log lines. A log record written meanwhile clears the line first (a filter on the
 handlers), so lines never run into each other; the next tick draws it again below. Nothing is
 drawn for a step that ends within the first second.
 
-Any long step can use it (the load, for one)::
+The load (cli/serve.py) and the validation on start (assemble.py) use it::
 
     with Progress(lambda seconds: f"loading… {seconds:.0f} s"):
         ...
