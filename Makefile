@@ -127,6 +127,7 @@ bench: $(STAMP)
 		echo "make bench: no Virtuoso; its rows are skipped (the report says so)" >&2
 	$(BIN)/python -m bench.driver --scales $(BENCH_SCALES) $(BENCH_ARGS)
 	$(BIN)/python -m bench.entailment --scales 100k,1m
+	$(BIN)/python -m bench.project_start
 
 # The remote engine against a private Virtuoso: its overhead on the benchmark's query mix and
 # publishing at scale (bench/remote_*.py, bench/RESULTS-remote.md). Never part of `make test`.
