@@ -22,7 +22,13 @@ from graphsvc.service import GraphService, ServiceOptions, attach_service, build
 from graphsvc.store.remote.config import RemoteConfig
 from graphsvc.store.remote.store import RemoteStore
 from graphsvc.validation.cache import Outcome, ValidationCache, default_cache_dir
-from graphsvc.validation.serving import NO_SHAPES, Fingerprint, ServeCheck, fingerprint
+from graphsvc.validation.serving import (
+    NO_SHAPES,
+    Fingerprint,
+    ServeCheck,
+    any_shacl,
+    fingerprint,
+)
 from graphsvc.validation.validator import ValidationReport, require_conforming
 from graphsvc.validation.worker import Result, Skipped, ValidationJob, start_early
 
@@ -159,10 +165,11 @@ def build_validated(
     check = ServeCheck(tuple(str(p) for p in paths), str(project_root), base_iri)
     cache = ValidationCache(cache_dir) if cache_dir is not None else None
     for _ in range(attempts):
-        found = fingerprint(check, check.served())
-        if not check.serves_project and not found.mentions_shacl:
-            log.info(_UNVALIDATED, found.files, NO_SHAPES)
+        sources = check.served()
+        if not any_shacl(check, sources):
+            log.info(_UNVALIDATED, len(sources), NO_SHAPES)
             return build()
+        found = fingerprint(check, sources)
         built: Built | None = None
         outcome = cache.get(found.key) if cache is not None else None
         # Validated for this start, by the process ``start_validation`` started: not reused.
@@ -213,11 +220,12 @@ def start_validation(settings: Settings) -> None:
     )
     cache_dir = settings.cache_dir or default_cache_dir()
     try:
-        found = fingerprint(check, check.served())
+        sources = check.served()
+        if not any_shacl(check, sources):
+            return
+        found = fingerprint(check, sources)
     except (OSError, LoadError):
         return  # the server process reports it
-    if not check.serves_project and not found.mentions_shacl:
-        return
     if ValidationCache(cache_dir).get(found.key) is not None:
         return
     if start_early(check, cache_dir, found):
