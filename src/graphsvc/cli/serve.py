@@ -19,7 +19,13 @@ from graphsvc.cli.options import flag_settings, with_settings_options
 from graphsvc.cli.validate import refused
 from graphsvc.errors import DataInvalid, GraphsvcError
 from graphsvc.server import supervisor
-from graphsvc.server.link import SupervisorLink, name_process
+from graphsvc.server.link import (
+    SupervisorLink,
+    bind,
+    exec_supervisor,
+    fork_loader,
+    name_process,
+)
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -127,16 +133,24 @@ def _forks_servers(settings: Settings) -> bool:
 
 def _supervise(settings: Settings, *, fork: bool) -> None:
     try:
-        sock = supervisor.bind(settings.host, settings.port)
+        sock = bind(settings.host, settings.port)
     except OSError as exc:
         raise fail(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
-    supervisor.exec_supervisor(
+    early = fork_loader(sock) if fork else None
+    if isinstance(early, SupervisorLink):
+        # This is the loader: it loads now, with what the command has imported and read.
+        _serve_supervised(sock, early, settings)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    exec_supervisor(
         sock,
         log_level=settings.log_level,
         processes=settings.server_processes,
         grace=settings.query_timeout + 5,
         settings_json=settings.model_dump_json(),
         fork=fork,
+        loader=early,
     )
 
 
@@ -205,9 +219,12 @@ _LEAST_HEADROOM = 64 << 20
 """Below this share of the budget per process, bounding memory would only stop ordinary queries."""
 
 
-def _serve_supervised(sock: socket.socket, link: SupervisorLink) -> None:
-    """Under the supervisor, with its settings and the socket it bound: the loader, which loads
-    the data and forks the server processes, or a server process that opens the store itself."""
+def _serve_supervised(
+    sock: socket.socket, link: SupervisorLink, settings: Settings | None = None
+) -> None:
+    """Under the supervisor, with its settings (or the command's) and the socket it bound: the
+    loader, which loads the data and forks the server processes, or a server process that opens
+    the store itself."""
     from pydantic import SecretStr
 
     from graphsvc.config import Settings
@@ -220,14 +237,15 @@ def _serve_supervised(sock: socket.socket, link: SupervisorLink) -> None:
     from graphsvc.server.link import run_loader
     from graphsvc.server.process import serve_on_socket
 
-    settings = Settings.model_validate_json(os.environ[supervisor.SUPERVISED_SETTINGS])
-    # The JSON masks secrets; the remote store's password is only ever read from the
-    # environment, which this process inherited.
-    password = os.environ.get("GRAPHSVC_REMOTE_PASSWORD")
-    settings = settings.model_copy(
-        update={"remote_password": SecretStr(password) if password is not None else None}
-    )
-    configure_logging(settings.log_level)
+    if settings is None:
+        settings = Settings.model_validate_json(os.environ[supervisor.SUPERVISED_SETTINGS])
+        # The JSON masks secrets; the remote store's password is only ever read from the
+        # environment, which this process inherited.
+        password = os.environ.get("GRAPHSVC_REMOTE_PASSWORD")
+        settings = settings.model_copy(
+            update={"remote_password": SecretStr(password) if password is not None else None}
+        )
+        configure_logging(settings.log_level)
     loader_resident: int | None = None
 
     def ready() -> None:

@@ -10,15 +10,18 @@ import contextlib
 import ctypes
 import ctypes.util
 import gc
+import json
 import os
 import select
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import NoReturn
 
-from graphsvc.server.supervisor import LOADER, SUPERVISED
+from graphsvc.server.supervisor import LOADER, SUPERVISED, SUPERVISED_SETTINGS, SUPERVISOR
 
 
 class SupervisorLink:
@@ -141,4 +144,109 @@ def run_loader(link: SupervisorLink, serve: Callable[[], NoReturn]) -> None:
             forked.discard(pid)
 
 
-__all__ = ["SupervisorLink", "name_process", "run_loader"]
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket all server processes share (what uvicorn would bind itself)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def server_command(log_level: str) -> list[str]:
+    return [sys.executable, "-m", "graphsvc", "serve", "--log-level", log_level]
+
+
+def exec_supervisor(
+    sock: socket.socket,
+    *,
+    log_level: str,
+    processes: int,
+    grace: float,
+    settings_json: str,
+    fork: bool = False,
+    loader: EarlyLoader | None = None,
+) -> NoReturn:
+    """Become the supervisor: a fresh interpreter that imports only supervisor.py.
+
+    The command line has read flags and environment with pydantic and typer; the supervisor
+    needs neither, and lives as long as the service, so it sheds them (about 17 MB).
+    ``loader``: the loader the command forked already (``fork_loader``).
+    """
+    spec = {
+        "listen_fd": sock.fileno(),
+        "command": server_command(log_level),
+        "processes": processes,
+        "grace": grace,
+        "log_level": log_level,
+        "fork": fork,
+        "pipes": list(loader.supervisor_fds) if loader else None,
+        "loader": [loader.pid, loader.stdin] if loader else None,
+    }
+    environment = {**os.environ, SUPERVISOR: json.dumps(spec), SUPERVISED_SETTINGS: settings_json}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # The arguments after the module are only for ps and friends: what serves, and where.
+    host, port = sock.getsockname()[:2]
+    shown = ["serve", "--host", str(host), "--port", str(port)]
+    command = [sys.executable, "-m", "graphsvc.server.supervisor", *shown]
+    os.execve(sys.executable, command, environment)
+
+
+
+
+@dataclass(frozen=True)
+class EarlyLoader:
+    """A loader forked by the command itself (``fork_loader``), for the supervisor to adopt."""
+
+    pid: int
+    stdin: int
+    """The write end of the loader's standard input (``fork`` lines)."""
+    supervisor_fds: tuple[int, int, int, int]
+    """The message pipe (read, write) and the lifeline (read, write), kept by supervisor.py."""
+
+
+def fork_loader(sock: socket.socket) -> SupervisorLink | EarlyLoader:
+    """Fork the loader from the command's own process, before it becomes the supervisor.
+
+    A loader the supervisor starts is a new interpreter that imports everything again (about
+    half a second) before its load can begin; this one has the command's imports and settings
+    already and starts loading at once, while the supervisor starts beside it. In the child,
+    returns its link (the caller runs the loader); in the parent, what the supervisor needs to
+    adopt it.
+    """
+    messages, message_end = os.pipe()
+    lifeline, lifeline_end = os.pipe()
+    stdin, stdin_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        # The supervisor's ends stay with it, or they would never close when it goes.
+        for fd in (messages, lifeline_end, stdin_end):
+            os.close(fd)
+        os.dup2(stdin, 0)
+        os.close(stdin)
+        os.environ[LOADER] = "1"
+        os.environ[SUPERVISED] = f"{sock.fileno()},{message_end},{lifeline}"
+        return SupervisorLink(message_end, lifeline)
+    os.close(stdin)
+    for fd in (messages, message_end, lifeline, lifeline_end, stdin_end):
+        os.set_inheritable(fd, True)
+    return EarlyLoader(pid, stdin_end, (messages, message_end, lifeline, lifeline_end))
+
+
+__all__ = [
+    "EarlyLoader",
+    "SupervisorLink",
+    "bind",
+    "exec_supervisor",
+    "fork_loader",
+    "name_process",
+    "run_loader",
+    "server_command",
+]

@@ -93,6 +93,27 @@ class _Forked:
         self.terminate(signal.SIGKILL)
 
 
+class _Adopted(_Forked):
+    """The loader the command forked before it became this supervisor (cli/serve.py): a child
+    of this process, so its exit code can be read, but not started by ``subprocess``."""
+
+    def __init__(self, pid: int, stdin_fd: int) -> None:
+        self.pid = pid
+        self.returncode = None
+        self.stdin = os.fdopen(stdin_fd, "wb")
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                self.returncode = -1
+            else:
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+
 @dataclass
 class _Child:
     process: subprocess.Popen[bytes] | _Forked
@@ -120,6 +141,11 @@ class Supervisor:
     """Seconds a stopped server process has to finish its requests before SIGKILL."""
     fork: bool = False
     """Server processes are forked by a loader (see the module's docstring)."""
+    pipes: tuple[int, ...] | None = None
+    """The message and lifeline pipes (read, write, read, write), made by the command when it
+    forked the loader itself; else made here."""
+    adopted: tuple[int, ...] | None = None
+    """That loader's pid and the write end of its standard input."""
     _children: dict[int, _Child] = field(default_factory=dict)
     _stopping: bool = False
     _ever_ready: bool = False
@@ -131,9 +157,11 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit code of ``graphsvc serve``."""
-        messages, self._message_end = os.pipe()
-        # Only the read end goes to the server processes; the write end closes when this dies.
-        self._lifeline, lifeline_end = os.pipe()
+        messages, self._message_end, self._lifeline, lifeline_end = self.pipes or (
+            *os.pipe(),
+            # Only the read end goes to the server processes; the write end closes when this dies.
+            *os.pipe(),
+        )
         os.set_blocking(messages, False)
         wake, self._wake_end = os.pipe()
         os.set_blocking(wake, False)
@@ -143,8 +171,13 @@ class Supervisor:
         try:
             # One first: it loads the data (or an on-disk store) while others would only
             # compete for memory and the store's write lock; they come once it is done.
-            if self.fork:
+            if self.fork and self.adopted:
+                pid, stdin = self.adopted
+                self._children[pid] = _Child(_Adopted(pid, stdin), loader=True)
+                log.info("loader process %d started", pid)
+            elif self.fork:
                 self._spawn_loader()
+            if self.fork:
                 self._wanted = [None] * self.processes
             else:
                 self._spawn()
@@ -212,7 +245,7 @@ class Supervisor:
         loader = self._loader()
         if loader is None or not loader.loaded or not self._wanted:
             return
-        stdin = loader.process.stdin if isinstance(loader.process, subprocess.Popen) else None
+        stdin = getattr(loader.process, "stdin", None)
         assert stdin is not None
         try:
             stdin.write(b"fork\n" * len(self._wanted))
@@ -327,57 +360,6 @@ class Supervisor:
                     child.process.kill()
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket all server processes share (what uvicorn would bind itself)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def server_command(log_level: str) -> list[str]:
-    return [sys.executable, "-m", "graphsvc", "serve", "--log-level", log_level]
-
-
-def exec_supervisor(
-    sock: socket.socket,
-    *,
-    log_level: str,
-    processes: int,
-    grace: float,
-    settings_json: str,
-    fork: bool = False,
-) -> None:
-    """Become the supervisor: a fresh interpreter that imports only this module.
-
-    The command line has read flags and environment with pydantic and typer; the supervisor
-    needs neither, and lives as long as the service, so it sheds them (about 17 MB).
-    """
-    spec = {
-        "listen_fd": sock.fileno(),
-        "command": server_command(log_level),
-        "processes": processes,
-        "grace": grace,
-        "log_level": log_level,
-        "fork": fork,
-    }
-    environment = {**os.environ, SUPERVISOR: json.dumps(spec), SUPERVISED_SETTINGS: settings_json}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # The arguments after the module are only for ps and friends: what serves, and where.
-    host, port = sock.getsockname()[:2]
-    shown = ["serve", "--host", str(host), "--port", str(port)]
-    command = [sys.executable, "-m", "graphsvc.server.supervisor", *shown]
-    os.execve(sys.executable, command, environment)
-
-
 def main() -> int:
     spec = json.loads(os.environ[SUPERVISOR])
     logging.basicConfig(
@@ -391,6 +373,8 @@ def main() -> int:
         processes=int(spec["processes"]),
         grace=float(spec["grace"]),
         fork=bool(spec.get("fork", False)),
+        pipes=tuple(spec["pipes"]) if spec.get("pipes") else None,
+        adopted=tuple(spec["loader"]) if spec.get("loader") else None,
     )
     return supervisor.run()
 
