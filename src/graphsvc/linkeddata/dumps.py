@@ -1,8 +1,8 @@
 """Dumps of the exact release being served: N-Quads and TriG, each also gzipped, with SHA-256.
 
-They are written once per loaded version, when first asked for, by a process forked for it
-(``DumpWriter``): it reads the store, the server never does. Writing a large graph takes
-seconds, so the request does not wait for it: until the files are there, ``/dumps`` answers
+They are written once per start by a process forked at the same moment as the query workers
+(``GraphService.on_start``): it reads the store, the parent never does. Writing a large graph
+takes seconds, so the server does not wait for it: until the files are there, ``/dumps`` answers
 503 with Retry-After. Quads are written graph by graph (the default graph first, then the named
 graphs in order) so that the TriG groups each graph once and the two dumps list the same quads in
 the same order. The gzip files carry no name or time stamp, so the same data gives the same bytes
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 DUMP_STEM = "graphsvc"
 MANIFEST = "manifest.json"
 FAILED = "failed.txt"
-CLAIM = "writer.pid"
 
 
 @dataclass(frozen=True)
@@ -240,17 +239,10 @@ def _exists(pid: int) -> bool:
 
 
 class DumpWriter:
-    """Writes the dumps in a forked process, when they are first asked for, and tells the web
-    layer where they are.
+    """Writes the dumps in a forked process and tells the web layer where they are.
 
-    The process that prepared the folder (``owner``: the loader under ``graphsvc serve``, or
-    the only server process) removes it and stops a writer still running when it stops. The
-    server processes forked from it share the folder: the first asked for the dumps claims it
-    (a file created exclusively, holding the writer's pid) and forks the writer; the others see
-    the claim and wait for the manifest like any client. Writing them only when asked keeps a
-    service whose dumps nobody fetches from walking (and, through copy-on-write, copying) its
-    whole store at every start.
-    """
+    Only the process that started it (``owner``) stops the writer, removes the folder, and waits
+    for the writer to end; a process forked from it later shares the folder and reads it."""
 
     def __init__(self, store: Store, graphs: Sequence[str | None], prefixes: dict[str, str]):
         self.store = store
@@ -258,8 +250,7 @@ class DumpWriter:
         self.prefixes = prefixes
         self.folder: Path | None = None
         self.pid: int | None = None
-        """The writer process, until it has been waited for (by ``forked_by`` only)."""
-        self.forked_by: int | None = None
+        """The writer process, until it has been waited for."""
         self.owner: int | None = None
         self.exit_code: int | None = None
         self._files: list[DumpFile] | None = None
@@ -268,43 +259,16 @@ class DumpWriter:
     def owned(self) -> bool:
         return self.owner == os.getpid()
 
-    @property
-    def _parent(self) -> bool:
-        """Whether this process forked the writer (and so may wait for it)."""
-        return self.pid is not None and self.forked_by == os.getpid()
-
-    def prepare(self) -> None:
-        """The folder the dumps will be written to, once (processes forked later share it)."""
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="graphsvc-dumps-"))
-            self.owner = os.getpid()
-
     def start(self) -> None:
-        """Fork the writer unless the dumps are written or being written (by any process)."""
-        self.prepare()
-        assert self.folder is not None
-        if self._parent or (self.folder / MANIFEST).exists():
+        """Fork the writer, once (later calls do nothing)."""
+        if self.folder is not None:
             return
-        try:
-            claim = os.open(self.folder / CLAIM, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            return  # another process writes them
+        self.folder = Path(tempfile.mkdtemp(prefix="graphsvc-dumps-"))
+        self.owner = os.getpid()
         pid = os.fork()
         if pid == 0:
-            os.close(claim)
             _write_in_child(self.store, self.folder, self.graphs, self.prefixes)
-        os.write(claim, str(pid).encode())
-        os.close(claim)
-        self.pid, self.forked_by = pid, os.getpid()
-
-    def _writer(self) -> int | None:
-        """The writer's pid, as its claim records it (whichever process forked it)."""
-        if self._parent:
-            return self.pid
-        try:
-            return int((self.folder / CLAIM).read_text()) if self.folder else None
-        except (OSError, ValueError):
-            return None
+        self.pid = pid
 
     def _reap(self, block: bool) -> bool:
         """Wait for the writer (owner only); whether it has ended."""
@@ -322,14 +286,10 @@ class DumpWriter:
 
     def stop(self) -> None:
         if not self.owned:
-            # A server process leaving (replaced, say) lets a writer it forked finish for the
-            # others; the owner stops whatever still runs and removes the folder.
-            return
-        writer = self._writer()
-        if writer is not None and self.files() is None:
+            return  # the process that started the writer stops it and removes its folder
+        if self.pid is not None:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(writer, signal.SIGKILL)
-        if self._parent:
+                os.kill(self.pid, signal.SIGKILL)
             self._reap(block=True)
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
@@ -345,7 +305,7 @@ class DumpWriter:
         manifest = self.folder / MANIFEST
         if manifest.exists():
             self._files = [DumpFile(**f) for f in json.loads(manifest.read_text())]
-            if self._parent:
+            if self.owned:
                 self._reap(block=True)  # it is done: reap it
             return self._files
         return None
@@ -357,11 +317,7 @@ class DumpWriter:
         failed = self.folder / FAILED
         if failed.exists():
             return failed.read_text().strip()
-        if self._parent:
-            ended = self._reap(block=False)
-        else:
-            writer = self._writer()
-            ended = writer is not None and not _exists(writer)
+        ended = self._reap(block=False) if self.owned else not _exists(self.pid or 0)
         if ended:
             # Read the manifest once more: the writer may have finished after the first look.
             if self.files() is not None:

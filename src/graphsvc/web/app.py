@@ -89,9 +89,13 @@ def create_app(
     # Added first, so innermost: the middlewares below apply to it as to the routes.
     app.add_middleware(fastpath.QueryFastPath)
     # Linked Data pages, VoID, dumps; its ETag middleware goes inside CORS, so 304s get CORS too.
-    # The dumps are written when first asked for (linkeddata/dumps.py), into a folder made
-    # here before any server process is forked, so that all of them share it.
-    service.on_start.append(linked_state(service).dumps.prepare)
+    # The dumps of the first version of a local store are written from the start, by a process
+    # forked before the server processes (the engine writes them in seconds at a million
+    # triples). A version swapped in by --reload, and a remote store, write them when first
+    # asked for: the remote engine would read the whole release back over HTTP (minutes at
+    # scale) on every start, in every server process, whether anyone wants a dump or not.
+    if settings.engine != "remote":
+        service.on_start.append(linked_state(service).dumps.start)
     app.add_middleware(ConditionalGetMiddleware)
     app.include_router(site.router)
     app.include_router(charts.router)

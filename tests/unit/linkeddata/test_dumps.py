@@ -145,34 +145,3 @@ def test_a_writer_that_fails_says_why(tmp_path: Path) -> None:
         time.sleep(0.02)
     assert failure == "RuntimeError: no store here"
     writer.stop()
-
-
-def test_nothing_is_written_until_asked_and_then_by_one_process_only(
-    store: OxigraphStore,
-) -> None:
-    """The loader prepares the folder; of the server processes forked from it, the first asked
-    for the dumps writes them, and one asked meanwhile finds them claimed."""
-    writer = DumpWriter(store, GRAPHS, PREFIXES)
-    writer.prepare()
-    assert writer.folder is not None
-    folder = writer.folder
-    assert writer.pid is None and list(folder.iterdir()) == []  # nothing runs, nothing written
-    claimed, told = os.pipe()
-    child = os.fork()
-    if child == 0:  # the server process asked first
-        code = 1
-        try:
-            writer.start()
-            os.write(told, b"1")
-            _wait_for_files(writer)
-            code = 0 if writer.pid is None and writer.exit_code == 0 else 2  # reaped by it
-        finally:
-            os._exit(code)
-    os.read(claimed, 1)
-    writer.start()  # asked second: the claim stands, no second writer
-    assert writer.pid is None
-    _, status = os.waitpid(child, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert writer.files() is not None and writer.failure() is None
-    writer.stop()
-    assert not folder.exists()
