@@ -8,7 +8,9 @@ past its limit is a 503 and a runaway, a client that leaves does not free a runn
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -49,6 +51,17 @@ def _executor(store: GatedStore, **options: object) -> ThreadedExecutor:
     return executor
 
 
+@contextlib.contextmanager
+def running(store: GatedStore, **options: object) -> Iterator[ThreadedExecutor]:
+    """Started query threads over ``store``; at the end its gate opens and they stop."""
+    executor = _executor(store, **options)
+    try:
+        yield executor
+    finally:
+        store.gate.set()
+        executor.stop()
+
+
 async def _until(condition: object, seconds: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -58,26 +71,20 @@ async def _until(condition: object, seconds: float = 5.0) -> None:
 
 def test_a_query_is_answered_and_its_slot_comes_back() -> None:
     async def scenario() -> None:
-        executor = _executor(GatedStore())
-        try:
+        with running(GatedStore()) as executor:
             results = await asyncio.gather(*(executor.run(_job("ask")) for _ in range(6)))
             assert all(b'"boolean":true' in r.body.replace(b" ", b"") for r in results)
             assert executor.admission.free == 2
-        finally:
-            executor.stop()
 
     asyncio.run(scenario())
 
 
 def test_an_engine_error_reaches_the_request_and_frees_the_slot() -> None:
     async def scenario() -> None:
-        executor = _executor(GatedStore())
-        try:
+        with running(GatedStore()) as executor:
             with pytest.raises(QueryEvaluationError, match="unknown function"):
                 await executor.run(_job("bad"))
             assert executor.admission.free == 2
-        finally:
-            executor.stop()
 
     asyncio.run(scenario())
 
@@ -86,8 +93,7 @@ def test_past_the_limit_it_is_a_503_and_a_runaway_that_keeps_its_slot_until_it_e
     async def scenario() -> None:
         store = GatedStore()
         called: list[str] = []
-        executor = _executor(store, timeout=0.1, on_runaway=lambda: called.append("runaway"))
-        try:
+        with running(store, timeout=0.1, on_runaway=lambda: called.append("runaway")) as executor:
             with pytest.raises(QueryTimeout):
                 await executor.run(_job("slow"))
             assert (executor.runaways, called) == (1, ["runaway"])
@@ -96,9 +102,6 @@ def test_past_the_limit_it_is_a_503_and_a_runaway_that_keeps_its_slot_until_it_e
             store.gate.set()
             await _until(lambda: executor.admission.free == 2)
             assert executor.admission.free == 2
-        finally:
-            store.gate.set()
-            executor.stop()
 
     asyncio.run(scenario())
 
@@ -106,8 +109,7 @@ def test_past_the_limit_it_is_a_503_and_a_runaway_that_keeps_its_slot_until_it_e
 def test_a_client_that_leaves_does_not_free_a_running_querys_slot() -> None:
     async def scenario() -> None:
         store = GatedStore()
-        executor = _executor(store, timeout=0.2)
-        try:
+        with running(store, timeout=0.2) as executor:
             task = asyncio.create_task(executor.run(_job("slow")))
             await _until(lambda: store.ran == ["slow"])
             task.cancel()
@@ -119,9 +121,6 @@ def test_a_client_that_leaves_does_not_free_a_running_querys_slot() -> None:
             store.gate.set()
             await _until(lambda: executor.admission.free == 2)
             assert executor.admission.free == 2
-        finally:
-            store.gate.set()
-            executor.stop()
 
     asyncio.run(scenario())
 
@@ -129,16 +128,12 @@ def test_a_client_that_leaves_does_not_free_a_running_querys_slot() -> None:
 def test_running_queries_can_be_failed_with_an_error_of_the_callers_choice() -> None:
     async def scenario() -> None:
         store = GatedStore()
-        executor = _executor(store)
-        try:
+        with running(store) as executor:
             task = asyncio.create_task(executor.run(_job("slow")))
             await _until(lambda: store.ran == ["slow"])
             executor.fail_running(RuntimeError("memory"))
             with pytest.raises(RuntimeError, match="memory"):
                 await task
-        finally:
-            store.gate.set()
-            executor.stop()
 
     asyncio.run(scenario())
 
